@@ -1,0 +1,102 @@
+"""Server entry point: the only place that picks the async server.
+
+    python app.py [--host 0.0.0.0] [--port 5000] [--demo]
+
+MEETING_ASYNC_MODE selects eventlet (default), gevent or threading (development only).
+The monkey patching below must run before anything else is imported.
+"""
+
+import os
+import warnings
+
+ASYNC_MODE = os.environ.get("MEETING_ASYNC_MODE", "eventlet")
+
+if ASYNC_MODE == "eventlet":
+    # eventlet announces its maintenance mode on import; the README says so once.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+elif ASYNC_MODE != "threading":
+    raise SystemExit(f"MEETING_ASYNC_MODE must be eventlet, gevent or threading, not {ASYNC_MODE}")
+
+import argparse  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+from meeting import create_app  # noqa: E402
+from meeting.cli import prepare  # noqa: E402
+from meeting.extensions import socketio  # noqa: E402
+
+MAX_CONNECTIONS = 10_000
+
+
+def raise_open_file_limit() -> int:
+    """Every phone holds a socket: lift the soft descriptor limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def banner(app, host: str, port: int, info: dict) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from meeting.db import get_session
+    from meeting.models import ACTIVE, BallotToken, Meeting
+    from meeting.network import lan_address
+
+    base = (
+        app.config.get("PUBLIC_URL")
+        or f"http://{lan_address() if host == '0.0.0.0' else host}:{port}"
+    )
+    base = base.rstrip("/")
+    lines = ["", "Sanshu is running.", f"  Organiser: {base}/login"]
+    if info.get("password"):
+        lines.append(f"             first login: admin / {info['password']}  (shown once, note it)")
+    else:
+        lines.append("             (forgot the password? flask --app meeting reset-password admin)")
+    with app.app_context():
+        session = get_session()
+        meeting = session.get(Meeting, info["meeting_id"]) if info.get("meeting_id") else None
+        if meeting is not None:
+            lines.append(f"  Projector: {base}/screen/{meeting.id}/{meeting.screen_key}")
+            token = session.scalars(
+                select(BallotToken)
+                .where(BallotToken.meeting_id == meeting.id, BallotToken.status == ACTIVE)
+                .order_by(BallotToken.serial)
+            ).first()
+            if token is not None:
+                lines.append(f"  Delegate (sample slip): {base}/b/{token.secret}")
+            lines.append(f"  Delegates can also type their code at {base}/j")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the Sanshu server.")
+    parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--demo", action="store_true", help="load the demo meeting if none exists")
+    args = parser.parse_args(argv)
+
+    raise_open_file_limit()
+    app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    info = prepare(app, with_demo=args.demo)
+    print(banner(app, args.host, args.port, info), flush=True)
+
+    options: dict = {"log_output": bool(os.environ.get("MEETING_ACCESS_LOG"))}
+    if ASYNC_MODE == "eventlet":
+        options["max_size"] = MAX_CONNECTIONS
+    elif ASYNC_MODE == "threading":
+        options["allow_unsafe_werkzeug"] = True
+    socketio.run(app, host=args.host, port=args.port, **options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

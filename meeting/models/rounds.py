@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .meetings import Reporter
+
+OPEN = "open"
+CLOSED_ROUND = "closed"
+VOID = "void"
+
+
+class ScoringRound(Base):
+    """A scoring round (测评轮次) for chosen reporters; one ballot per token."""
+
+    __tablename__ = "scoring_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    # Frozen at close: {"eligible": {category_id: n}, "voted": {...}, "valid": n, "invalid": n}
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    entries: Mapped[list[RoundReporter]] = relationship(
+        order_by="RoundReporter.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reporter_ids(self) -> list[int]:
+        return [entry.reporter_id for entry in self.entries]
+
+
+class RoundReporter(Base):
+    __tablename__ = "round_reporter"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("scoring_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    reporter_id: Mapped[int] = mapped_column(
+        ForeignKey("reporter.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    reporter: Mapped[Reporter] = relationship()
+
+
+class Ballot(Base):
+    """At most one per token and round (the constraint is the guarantee)."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("round_id", "token_id"),
+        UniqueConstraint("round_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("scoring_round.id", ondelete="CASCADE"), index=True
+    )
+    token_id: Mapped[int] = mapped_column(ForeignKey("ballot_token.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    number: Mapped[int]  # random ballot number for anonymous exports
+    submission_id: Mapped[str] = mapped_column(String(64))  # the phone's id of this version
+    seq: Mapped[int] = mapped_column(default=0)  # the phone's counter; older versions lose
+    revision: Mapped[int] = mapped_column(default=1)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # {reporter id: {line: value}}
+    valid: Mapped[bool]
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundToken(Base):
+    """Frozen at close: who was eligible in the round and who voted."""
+
+    __tablename__ = "round_token"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("scoring_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_token.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    voted: Mapped[bool]
