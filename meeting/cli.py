@@ -1,0 +1,90 @@
+"""Flask CLI commands: organisers, demo meeting, one-step preparation for `make run`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import accounts, db, demo
+from .db import get_session
+from .errors import DomainError
+from .models import ROLE_ADMIN, ROLE_CLERK
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_organiser, reset_password, demo_command, prepare_command):
+        app.cli.add_command(command)
+
+
+@click.command("create-organiser")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", type=click.Choice([ROLE_ADMIN, ROLE_CLERK]), default=ROLE_ADMIN)
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+def create_organiser(username: str, role: str, display_name: str) -> None:
+    """Create an organiser account; its random password is printed once."""
+    session = get_session()
+    password = accounts.generate_password()
+    try:
+        accounts.create_organiser(session, username, password, display_name, role)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"organiser {username} ({role}) created, password: {password}")
+
+
+@click.command("reset-password")
+@with_appcontext
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """Give an organiser a new random password (printed once)."""
+    session = get_session()
+    password = accounts.generate_password()
+    try:
+        accounts.set_password(session, username, password)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"new password for {username}: {password}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create a demo meeting modelled on seed 002 (21 reporters, 80 slips)."""
+    session = get_session()
+    meeting = demo.create_demo_meeting(session)
+    session.commit()
+    click.echo(f"demo meeting {meeting.id} created")
+
+
+def prepare(app: Flask, with_demo: bool) -> dict[str, object]:
+    """Upgrade the database, make the first organiser, load the demo if there is no meeting.
+
+    Returns what the start-up banner prints: the one-time password (first run only) and
+    the demo meeting when one exists.
+    """
+    from sqlalchemy import select
+
+    from .models import Meeting
+
+    db.upgrade(app)
+    with app.app_context():
+        session = get_session()
+        password = accounts.ensure_first_organiser(session)
+        meeting = session.scalars(select(Meeting).order_by(Meeting.id.desc())).first()
+        if meeting is None and with_demo:
+            meeting = demo.create_demo_meeting(session)
+        session.commit()
+        return {"password": password, "meeting_id": meeting.id if meeting else None}
+
+
+@click.command("prepare")
+@with_appcontext
+@click.option("--demo/--no-demo", default=True)
+def prepare_command(demo: bool) -> None:
+    """Database upgrade + first organiser + demo meeting, as `make run` does."""
+    result = prepare(current_app._get_current_object(), demo)  # type: ignore[attr-defined]
+    if result["password"]:
+        click.echo(f"organiser login: admin / {result['password']}")

@@ -1,0 +1,178 @@
+"""Ballot tokens (测评码): one per printed slip, bound to a category, never to a name."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import errors
+from .meetings import ensure_not_sealed, record
+from .models import ACTIVE, CLOSED, REVOKED, BallotToken, Category, Meeting, Organiser, utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud without doubt
+CODE_LENGTH = 8
+SECRET_BYTES = 16  # 128 bits
+MAX_PER_CATEGORY = 500
+MAX_PER_MEETING = 3000
+
+
+def new_secret() -> str:
+    """A 128-bit random, URL-safe secret for the QR code."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def new_code() -> str:
+    """A short code of 8 unambiguous characters (about 40 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """ABCDEFGH -> ABCD-EFGH, as printed."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_code(text: str) -> str:
+    """What a delegate typed -> the stored code (case, spaces and dashes ignored)."""
+    return re.sub(r"[\s\-_－—]", "", text or "").upper()
+
+
+def _unique_codes(session: Session, count: int) -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < count:
+        batch = {new_code() for _ in range(count - len(codes))} - codes
+        taken = set(session.scalars(select(BallotToken.code).where(BallotToken.code.in_(batch))))
+        codes |= batch - taken
+    return list(codes)
+
+
+def _next_serial(session: Session, meeting: Meeting) -> int:
+    current = session.scalar(
+        select(func.max(BallotToken.serial)).where(BallotToken.meeting_id == meeting.id)
+    )
+    return (current or 0) + 1
+
+
+def generate_tokens(
+    session: Session,
+    meeting: Meeting,
+    category: Category,
+    count: int,
+    organiser: Organiser | None = None,
+) -> list[BallotToken]:
+    """Add ``count`` new tokens to a category."""
+    ensure_not_sealed(meeting)
+    if category.meeting_id != meeting.id:
+        raise errors.NotFound(_l("This category does not exist."))
+    if not 1 <= count <= MAX_PER_CATEGORY:
+        raise errors.Invalid(
+            _l("Generate between 1 and %(n)d slips at a time.", n=MAX_PER_CATEGORY)
+        )
+    existing = session.scalar(
+        select(func.count()).select_from(BallotToken).where(BallotToken.meeting_id == meeting.id)
+    )
+    if existing + count > MAX_PER_MEETING:
+        raise errors.Invalid(_l("At most %(n)d slips per meeting.", n=MAX_PER_MEETING))
+    serial = _next_serial(session, meeting)
+    tokens = [
+        BallotToken(
+            meeting_id=meeting.id,
+            category_id=category.id,
+            secret=new_secret(),
+            code=code,
+            serial=serial + i,
+        )
+        for i, code in enumerate(_unique_codes(session, count))
+    ]
+    session.add_all(tokens)
+    record(session, meeting, organiser, "tokens", {"category": category.name, "count": count})
+    session.flush()
+    return tokens
+
+
+def list_tokens(session: Session, meeting: Meeting) -> list[BallotToken]:
+    """All tokens of the meeting in printing order."""
+    return list(
+        session.scalars(
+            select(BallotToken)
+            .where(BallotToken.meeting_id == meeting.id)
+            .order_by(BallotToken.serial)
+        )
+    )
+
+
+def get_token(session: Session, meeting: Meeting, token_id: int) -> BallotToken:
+    """A token of this meeting, or NotFound."""
+    token = session.get(BallotToken, token_id)
+    if token is None or token.meeting_id != meeting.id:
+        raise errors.NotFound(_l("This slip does not exist."))
+    return token
+
+
+def revoke_token(
+    session: Session, token: BallotToken, replace: bool = True, organiser: Organiser | None = None
+) -> BallotToken | None:
+    """Make a slip unusable (lost, damaged); optionally issue a replacement slip.
+
+    Ballots the slip already cast stay counted. The replacement belongs to the same
+    category and gets a new secret, a new code and the next serial number.
+    """
+    meeting = session.get(Meeting, token.meeting_id)
+    assert meeting is not None
+    ensure_not_sealed(meeting)
+    if token.status == REVOKED:
+        raise errors.Conflict(_l("This slip has been revoked already."))
+    token.status = REVOKED
+    token.revoked_at = utcnow()
+    replacement = None
+    if replace:
+        replacement = BallotToken(
+            meeting_id=token.meeting_id,
+            category_id=token.category_id,
+            secret=new_secret(),
+            code=_unique_codes(session, 1)[0],
+            serial=_next_serial(session, meeting),
+            replaces_id=token.id,
+        )
+        session.add(replacement)
+    record(session, meeting, organiser, "revoke", {"serial": token.serial, "replace": replace})
+    session.flush()
+    return replacement
+
+
+def _usable(session: Session, token: BallotToken | None) -> BallotToken:
+    if token is None:
+        raise errors.NotFound(
+            _l("This code is not valid. Check the code on your slip, or ask the staff.")
+        )
+    if token.status != ACTIVE:
+        raise errors.Forbidden(
+            _l("This slip has been revoked. Please ask the staff for a new slip.")
+        )
+    meeting = session.get(Meeting, token.meeting_id)
+    if meeting is None or meeting.status == CLOSED:
+        raise errors.Forbidden(_l("The meeting has ended; slips can no longer be used."))
+    return token
+
+
+def token_by_secret(session: Session, secret: str) -> BallotToken:
+    """The usable token behind a QR code, or a clear error."""
+    if not secret or len(secret) > 64:
+        return _usable(session, None)
+    return _usable(session, session.scalar(select(BallotToken).where(BallotToken.secret == secret)))
+
+
+def token_by_code(session: Session, typed: str) -> BallotToken:
+    """The usable token behind a typed short code, or a clear error."""
+    code = normalise_code(typed)
+    if len(code) != CODE_LENGTH:
+        raise errors.Invalid(_l("A code has 8 letters and digits, like ABCD-EFGH."))
+    return _usable(session, session.scalar(select(BallotToken).where(BallotToken.code == code)))
+
+
+def check_token(session: Session, token_id: int) -> BallotToken:
+    """The token of a delegate session, still usable (not revoked, meeting not sealed)."""
+    return _usable(session, session.get(BallotToken, token_id))
