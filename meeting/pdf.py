@@ -1,0 +1,260 @@
+"""PDF rendering in worker processes, so layout never runs on the live server's loop.
+
+``RenderPool`` keeps up to ``RENDER_WORKERS`` long-lived ``python -m meeting.pdf``
+processes. Each worker holds one FontConfiguration, one Jinja environment and the parsed
+stylesheets for its whole life, reads JSON requests from stdin and answers on stdout.
+Templates and print CSS live in ``reports/`` and receive plain data only (no models).
+WeasyPrint may only read the app's own files (``reports/``, ``static/``) and data: URIs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+STATIC = ROOT / "static"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+ALLOWED_ROOTS = (REPORTS.resolve(), STATIC.resolve())
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+@dataclass
+class Rendered:
+    pages: int
+    size: int
+    pdf: bytes | None = None  # when no output path was given
+    path: str | None = None
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _local_fetcher():  # type: ignore[no-untyped-def]
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        """Reads data: URIs and files under reports/ or static/; refuses everything else."""
+
+        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+                if any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+                    return super().fetch(url, headers)
+            raise ValueError(f"blocked: {url[:80]}")
+
+    return LocalFetcher(allowed_protocols={"file", "data"})
+
+
+class Renderer:
+    """One per worker process: fonts, templates and stylesheets are loaded once."""
+
+    def __init__(self, locale: str = "zh_CN") -> None:
+        from babel.support import Translations
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self.fetcher = _local_fetcher()
+        self.env = Environment(
+            loader=FileSystemLoader(str(REPORTS)),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+        )
+        from babel import Locale
+
+        translations = Translations.load(str(TRANSLATIONS), [Locale.parse(locale)], "messages")
+        self.env.install_gettext_translations(translations, newstyle=True)
+        from .qr import qr_data_uri
+
+        self.env.filters["qr"] = qr_data_uri
+        self._css: dict[str, Any] = {}
+        self._css_class = CSS
+
+    def stylesheet(self, name: str) -> Any:
+        if name not in self._css:
+            self._css[name] = self._css_class(
+                filename=str(REPORTS / name),
+                font_config=self.font_config,
+                url_fetcher=self.fetcher,
+            )
+        return self._css[name]
+
+    def document(self, template: str, context: dict[str, Any]) -> Any:
+        from weasyprint import HTML
+
+        html = self.env.get_template(template).render(**context)
+        stylesheets = [self.stylesheet(name) for name in context.get("stylesheets", ["print.css"])]
+        return HTML(string=html, base_url=str(REPORTS) + "/", url_fetcher=self.fetcher).render(
+            stylesheets=stylesheets, font_config=self.font_config
+        )
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        command = request.get("cmd")
+        if command == "render":
+            document = self.document(request["template"], request["context"])
+            pdf = document.write_pdf()
+            return self._result(pdf, len(document.pages), request.get("out"))
+        if command == "merge":
+            from pypdf import PdfWriter
+
+            writer = PdfWriter()
+            for path in request["inputs"]:
+                writer.append(path)
+            out = request["out"]
+            with open(out + ".part", "wb") as handle:
+                writer.write(handle)
+            os.replace(out + ".part", out)
+            return {
+                "ok": True,
+                "pages": len(writer.pages),
+                "size": os.path.getsize(out),
+                "path": out,
+            }
+        if command == "ping":
+            return {"ok": True, "pages": 0, "size": 0}
+        raise RenderError(f"unknown command {command!r}")
+
+    @staticmethod
+    def _result(pdf: bytes, pages: int, out: str | None) -> dict[str, Any]:
+        if out:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            with open(out + ".part", "wb") as handle:
+                handle.write(pdf)
+            os.replace(out + ".part", out)
+            return {"ok": True, "pages": pages, "size": len(pdf), "path": out}
+        return {"ok": True, "pages": pages, "size": len(pdf), "pdf": base64.b64encode(pdf).decode()}
+
+
+def serve(stdin: Any = None, stdout: Any = None) -> None:
+    """Worker loop: one JSON request per line in, one JSON answer per line out."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    renderer = Renderer(os.environ.get("RENDER_LOCALE", "zh_CN"))
+    for line in stdin:
+        try:
+            answer = renderer.handle(json.loads(line))
+        except Exception as exc:  # the worker survives a bad job and reports it
+            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(answer) + "\n")
+        stdout.flush()
+
+
+# --------------------------------------------------------------------------- server side
+
+
+class Worker:
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "meeting.pdf"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=str(ROOT),
+            env=env,
+        )
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RenderError("render worker stopped")
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+class RenderPool:
+    """At most ``size`` worker processes; callers wait (cooperatively) for a free one."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = max(1, size)
+        self._idle: queue.Queue[Worker | None] = queue.Queue()
+        for _ in range(self.size):
+            self._idle.put(None)  # a slot; the process starts on first use
+        self._workers: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        worker = self._idle.get()
+        try:
+            if worker is None or not worker.alive():
+                worker = Worker()
+                with self._lock:
+                    self._workers.append(worker)
+            try:
+                answer = worker.call(request)
+            except (OSError, RenderError, ValueError) as exc:
+                worker.stop()
+                worker = None
+                raise RenderError(str(exc)) from exc
+        finally:
+            self._idle.put(worker)
+        if not answer.get("ok"):
+            raise RenderError(answer.get("error", "render failed"))
+        return answer
+
+    def render(self, template: str, context: dict[str, Any], out: str | None = None) -> Rendered:
+        """Render a report template with plain data to PDF bytes (or to ``out``)."""
+        answer = self._call({"cmd": "render", "template": template, "context": context, "out": out})
+        pdf = base64.b64decode(answer["pdf"]) if "pdf" in answer else None
+        return Rendered(
+            pages=answer["pages"], size=answer["size"], pdf=pdf, path=answer.get("path")
+        )
+
+    def merge(self, inputs: list[str], out: str) -> Rendered:
+        """Concatenate PDF files into one (each input keeps its own page numbering)."""
+        answer = self._call({"cmd": "merge", "inputs": inputs, "out": out})
+        return Rendered(pages=answer["pages"], size=answer["size"], path=answer["path"])
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._workers:
+                worker.stop()
+            self._workers.clear()
+
+
+_pool: RenderPool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool(size: int | None = None) -> RenderPool:
+    """The process-wide render pool (created on first use, stopped at exit)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import atexit
+
+            _pool = RenderPool(size or int(os.environ.get("RENDER_WORKERS", "2")))
+            atexit.register(_pool.close)
+        return _pool
+
+
+if __name__ == "__main__":
+    serve()
