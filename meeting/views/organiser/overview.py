@@ -1,0 +1,124 @@
+"""Meeting list, create, edit, overview, status and archive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ... import meetings
+from ...db import get_session
+from ...errors import DomainError, Invalid
+from ...models import ACTIVE, BallotToken
+from . import admin_required, attempt, bp, load_meeting
+
+STATUS_ACTIONS = {
+    "live": _l("Start the meeting"),
+    "draft": _l("Back to preparation"),
+    "closed": _l("Close and seal the meeting"),
+}
+
+
+def _form_details() -> dict:
+    held_text = request.form.get("held_on", "").strip()
+    try:
+        held_on = date.fromisoformat(held_text) if held_text else None
+    except ValueError as exc:
+        raise Invalid(_l("The date must look like 2024-01-30.")) from exc
+    year_text = request.form.get("year", "").strip()
+    if year_text and not year_text.isdigit():
+        raise Invalid(_l("The year must be a number like 2023."))
+    return {
+        "title": request.form.get("title", ""),
+        "organ_name": request.form.get("organ_name", ""),
+        "held_on": held_on,
+        "year": int(year_text) if year_text else None,
+    }
+
+
+@bp.route("/meetings", endpoint="meetings")
+def meetings_list():  # type: ignore[no-untyped-def]
+    archived = request.args.get("archived") == "1"
+    items = meetings.list_meetings(get_session(), archived=archived)
+    return render_template("organiser/meetings.html", meetings=items, archived=archived)
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@admin_required
+def meeting_new():  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        created = {}
+
+        def create(session):  # type: ignore[no-untyped-def]
+            created["meeting"] = meetings.create_meeting(
+                session, **_form_details(), preset=request.form.get("preset", "party_building")
+            )
+
+        if attempt(create, _l("Meeting created. Next: add the reporters.")):
+            return redirect(url_for("organiser.meeting", meeting_id=created["meeting"].id))
+    from ...schemes import PRESETS
+
+    return render_template("organiser/meeting_form.html", meeting=None, presets=PRESETS)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+    item = load_meeting(meeting_id)
+    session = get_session()
+    counts = dict(
+        session.execute(
+            select(BallotToken.status, func.count())
+            .where(BallotToken.meeting_id == item.id)
+            .group_by(BallotToken.status)
+        ).all()
+    )
+    readiness = []
+    try:
+        meetings.ensure_ready(session, item)
+    except DomainError as exc:  # shown to the organiser as a to-do
+        readiness.append(str(exc.message))
+        readiness.extend(str(p) for p in exc.detail.get("problems", []))
+    return render_template(
+        "organiser/meeting.html",
+        meeting=item,
+        active_tokens=counts.get(ACTIVE, 0),
+        readiness=readiness,
+        status_actions=STATUS_ACTIONS,
+        transitions=sorted(meetings.TRANSITIONS[item.status]),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@admin_required
+def meeting_edit(meeting_id: int):  # type: ignore[no-untyped-def]
+    item = load_meeting(meeting_id)
+    if request.method == "POST" and attempt(
+        lambda s: meetings.update_meeting(s, item, **_form_details()), _l("Saved.")
+    ):
+        return redirect(url_for("organiser.meeting", meeting_id=item.id))
+    return render_template("organiser/meeting_form.html", meeting=item, presets=None)
+
+
+@bp.route("/meetings/<int:meeting_id>/status", methods=["POST"])
+@admin_required
+def meeting_status(meeting_id: int):  # type: ignore[no-untyped-def]
+    item = load_meeting(meeting_id)
+    status = request.form.get("status", "")
+    attempt(
+        lambda s: meetings.set_status(s, item, status, current_user),
+        _("Status changed."),
+    )
+    return redirect(url_for("organiser.meeting", meeting_id=item.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/archive", methods=["POST"])
+@admin_required
+def meeting_archive(meeting_id: int):  # type: ignore[no-untyped-def]
+    item = load_meeting(meeting_id)
+    archived = request.form.get("archived") == "1"
+    attempt(lambda s: meetings.set_archived(s, item, archived), _l("Saved."))
+    return redirect(url_for("organiser.meetings", archived="1" if archived else None))

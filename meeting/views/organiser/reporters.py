@@ -1,0 +1,207 @@
+"""Reporters: list, add, edit, reorder, report uploads, import with preview."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+
+from ... import reporters
+from ...db import get_session
+from ...errors import DomainError, Invalid
+from . import admin_required, attempt, bp, flash_error, load_meeting
+
+
+def report_folder() -> Path:
+    return Path(current_app.instance_path) / "reports"
+
+
+def import_folder() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _reporter_form(meeting) -> reporters.ReporterData:  # type: ignore[no-untyped-def]
+    scores = {}
+    for component in meeting.scheme.get("components") or []:
+        text = request.form.get("component_" + component["key"], "").strip()
+        if text:
+            try:
+                value = float(text)
+            except ValueError as exc:
+                raise Invalid(
+                    _l("%(label)s is not a number: %(value)s", label=component["name"], value=text)
+                ) from exc
+            if not 0 <= value <= 100:
+                raise Invalid(_l("%(label)s must be 0-100.", label=component["name"]))
+            scores[component["key"]] = value
+    return reporters.ReporterData(
+        name=request.form.get("name", ""),
+        title=request.form.get("title", ""),
+        unit=request.form.get("unit", ""),
+        on_site=request.form.get("on_site") == "1",
+        component_scores=scores,
+        report_text=request.form.get("report_text", ""),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters")
+def reporter_list(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    return render_template("organiser/reporters.html", meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/add", methods=["POST"])
+@admin_required
+def reporter_add(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    attempt(
+        lambda s: reporters.add_reporter(s, meeting, _reporter_form(meeting)),
+        _l("Reporter added."),
+    )
+    return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>", methods=["GET", "POST"])
+@admin_required
+def reporter_edit(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
+    if request.method == "POST":
+
+        def save(session):  # type: ignore[no-untyped-def]
+            reporters.update_reporter(session, reporter, _reporter_form(meeting))
+            upload = request.files.get("report_pdf")
+            if upload and upload.filename:
+                reporters.store_report_pdf(
+                    session, reporter, upload.read(), upload.filename, report_folder()
+                )
+            if request.form.get("remove_pdf") == "1":
+                reporters.remove_report_pdf(session, reporter, report_folder())
+
+        if attempt(save, _l("Saved.")):
+            return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+    return render_template("organiser/reporter_form.html", meeting=meeting, reporter=reporter)
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/report.pdf")
+def reporter_pdf(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
+    if not reporter.report_file:
+        abort(404)
+    return send_from_directory(report_folder(), reporter.report_file, mimetype="application/pdf")
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/delete", methods=["POST"])
+@admin_required
+def reporter_delete(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
+    attempt(lambda s: reporters.delete_reporter(s, reporter), _l("Reporter removed."))
+    return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/move", methods=["POST"])
+@admin_required
+def reporter_move(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    attempt(lambda s: reporters.move_reporter(s, reporter, offset))
+    return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id) + f"#r{reporter.id}")
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/order", methods=["POST"])
+@admin_required
+def reporter_order(meeting_id: int):  # type: ignore[no-untyped-def]
+    """Drag-and-drop order from the list page (form field ``order``: ids, comma-separated)."""
+    meeting = load_meeting(meeting_id)
+    try:
+        ids = [int(x) for x in request.form.get("order", "").split(",") if x.strip()]
+    except ValueError:
+        ids = []
+    session = get_session()
+    try:
+        reporters.reorder_reporters(session, meeting, ids)
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        return jsonify(ok=False, message=str(error.message)), error.status
+    return jsonify(ok=True)
+
+
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _import_path(meeting_id: int, key: str) -> Path:
+    if not _KEY.match(key or ""):
+        raise Invalid(_l("The upload has expired; please upload the file again."))
+    return import_folder() / f"{meeting_id}-{key}.upload"
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/import", methods=["GET", "POST"])
+@admin_required
+def reporter_import(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    if request.method == "GET":
+        return render_template("organiser/reporter_import.html", meeting=meeting, preview=None)
+    upload = request.files.get("file")
+    replace = request.form.get("replace") == "1"
+    if upload is None or not upload.filename:
+        flash(str(_l("Choose a file to import.")), "error")
+        return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))
+    data = upload.read()
+    try:
+        preview = reporters.preview_import(meeting, data, replace=replace)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))
+    key = secrets.token_hex(16)
+    _import_path(meeting.id, key).write_bytes(data)
+    return render_template(
+        "organiser/reporter_import.html",
+        meeting=meeting,
+        preview=preview,
+        key=key,
+        filename=Path(upload.filename).name,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/import/confirm", methods=["POST"])
+@admin_required
+def reporter_import_confirm(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    replace = request.form.get("replace") == "1"
+    try:
+        path = _import_path(meeting.id, request.form.get("key", ""))
+        if not path.exists():
+            raise Invalid(_l("The upload has expired; please upload the file again."))
+        data = path.read_bytes()
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))
+
+    def run(session):  # type: ignore[no-untyped-def]
+        preview = reporters.preview_import(meeting, data, replace=replace)
+        added = reporters.import_reporters(session, meeting, preview)
+        flash(str(_l("%(n)d reporters imported.", n=len(added))), "success")
+
+    if attempt(run):
+        path.unlink(missing_ok=True)
+        return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+    return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))

@@ -1,0 +1,129 @@
+"""Delegate categories and the scoring scheme."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ... import meetings, schemes
+from ...db import get_session
+from ...errors import DomainError
+from . import admin_required, attempt, bp, ensure_admin, flash_error, load_meeting
+
+
+@bp.route("/meetings/<int:meeting_id>/categories", methods=["GET", "POST"])
+def categories(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    if request.method == "POST":
+        ensure_admin()
+        rows = []
+        for category in meeting.categories:
+            prefix = f"c{category.id}_"
+            rows.append(
+                (
+                    category.id,
+                    request.form.get(prefix + "name", ""),
+                    request.form.get(prefix + "weight", ""),
+                    request.form.get(prefix + "may_inquire") == "1",
+                )
+            )
+        attempt(lambda s: meetings.update_categories(s, meeting, rows), _l("Categories saved."))
+        return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+    return render_template("organiser/categories.html", meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/categories/add", methods=["POST"])
+@admin_required
+def category_add(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    attempt(
+        lambda s: meetings.add_category(
+            s,
+            meeting,
+            request.form.get("name", ""),
+            request.form.get("weight", "0"),
+            request.form.get("may_inquire") == "1",
+        ),
+        _l("Category added. Check that the weights add up to 100%."),
+    )
+    return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/categories/<int:category_id>/delete", methods=["POST"])
+@admin_required
+def category_delete(meeting_id: int, category_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    attempt(lambda s: meetings.delete_category(s, meeting, category_id), _l("Category deleted."))
+    return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/categories/preset", methods=["POST"])
+@admin_required
+def category_preset(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    attempt(
+        lambda s: meetings.apply_category_preset(s, meeting),
+        _l("The five usual categories are set."),
+    )
+    return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+
+
+def scheme_form_values(data: dict) -> dict:
+    """The scheme document as the text fields of the edit form."""
+    return {
+        "name": data.get("name", ""),
+        "preset": data.get("preset") or "",
+        "mode": data.get("mode", "grade"),
+        "scale": schemes.format_scale(data.get("scale")),
+        "dimensions": schemes.format_dimensions(data.get("dimensions") or []),
+        "overall": data.get("overall", ""),
+        "abstain": data.get("abstain") or "",
+        "top_quota_pct": "" if data.get("top_quota_pct") is None else data["top_quota_pct"],
+        "same_grade_invalid": data.get("same_grade_invalid"),
+        "trim_extremes": data.get("trim_extremes"),
+        "quorum_pct": data.get("quorum_pct", 50),
+        "assessment_name": data.get("assessment_name", ""),
+        "components": schemes.format_components(data.get("components") or []),
+        "thresholds": schemes.format_thresholds(data.get("thresholds") or []),
+    }
+
+
+@bp.route("/meetings/<int:meeting_id>/scheme", methods=["GET", "POST"])
+def scheme(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = load_meeting(meeting_id)
+    session = get_session()
+    values = scheme_form_values(meeting.scheme)
+    if request.method == "POST":
+        ensure_admin()
+        values = dict(request.form)
+        try:
+            data = schemes.scheme_from_form(request.form)
+            meetings.save_scheme(session, meeting, data, current_user)
+            session.commit()
+        except DomainError as error:
+            session.rollback()
+            flash_error(error)
+        else:
+            flash(str(_l("Scheme saved.")), "success")
+            return redirect(url_for("organiser.scheme", meeting_id=meeting.id))
+    elif request.args.get("preset") in schemes.PRESETS:
+        values = scheme_form_values(schemes.preset(request.args["preset"]))
+    locked = None
+    try:
+        meetings.ensure_scheme_editable(session, meeting)
+    except DomainError as error:
+        locked = str(error.message)
+    weights_problem = None
+    try:
+        schemes.validate_weights([(c.name, c.weight) for c in meeting.categories])
+    except DomainError as error:
+        weights_problem = str(error.message)
+    return render_template(
+        "organiser/scheme.html",
+        meeting=meeting,
+        values=values,
+        presets=schemes.PRESETS,
+        locked=locked,
+        weights_problem=weights_problem,
+    )
