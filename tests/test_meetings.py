@@ -1,0 +1,100 @@
+from datetime import date
+
+import pytest
+
+from meeting import meetings, tokens
+from meeting.errors import Conflict, Invalid, NotFound
+from meeting.models import CLOSED, DRAFT, LIVE
+
+
+def test_new_meeting_gets_preset_scheme_and_five_categories(db):
+    meeting = meetings.create_meeting(db, "  年度述职会  ", "机关党组", date(2024, 1, 30))
+    assert meeting.title == "年度述职会"
+    assert meeting.year == 2024
+    assert meeting.status == DRAFT
+    assert [c.name for c in meeting.categories] == [
+        "党组成员",
+        "党委委员",
+        "纪委委员",
+        "党支部书记及支委",
+        "党员代表",
+    ]
+    assert sum(c.weight for c in meeting.categories) == 100
+    assert len(meeting.screen_key) >= 20
+
+
+@pytest.mark.parametrize(("title", "year"), [("", None), ("x" * 201, None), ("ok", 1999)])
+def test_bad_meeting_details_are_refused(db, title, year):
+    with pytest.raises(Invalid):
+        meetings.create_meeting(db, title, year=year)
+
+
+def test_unknown_meeting_is_not_found(db):
+    with pytest.raises(NotFound):
+        meetings.get_meeting(db, 4242)
+
+
+def test_status_moves_forward_and_closed_is_final(db, make_meeting):
+    meeting = make_meeting()
+    meetings.set_status(db, meeting, LIVE)
+    meetings.set_status(db, meeting, CLOSED)
+    with pytest.raises(Conflict):
+        meetings.set_status(db, meeting, LIVE)
+    with pytest.raises(Conflict):
+        meetings.update_meeting(db, meeting, "新标题", "", None, 2024)
+
+
+def test_meeting_cannot_go_live_unprepared(db, make_meeting):
+    meeting = make_meeting(reporters_count=0, slips=None)
+    with pytest.raises(Conflict, match="述职对象"):
+        meetings.set_status(db, meeting, LIVE)
+    meeting = make_meeting(title="有述职对象", slips=None)
+    with pytest.raises(Conflict, match="测评票"):
+        meetings.set_status(db, meeting, LIVE)
+
+
+def test_category_weights_are_saved_together(db, make_meeting):
+    meeting = make_meeting(slips=None)
+    rows = [(c.id, c.name, 20, c.may_inquire) for c in meeting.categories]
+    meetings.update_categories(db, meeting, rows)
+    assert [c.weight for c in meeting.categories] == [20] * 5
+    bad = [(c.id, c.name, 10, False) for c in meeting.categories]
+    with pytest.raises(Invalid, match="100"):
+        meetings.update_categories(db, meeting, bad)
+    db.rollback()
+    foreign = [(99999, "x", 100, False)]
+    with pytest.raises(NotFound):
+        meetings.update_categories(db, meeting, foreign)
+
+
+def test_category_with_slips_cannot_be_deleted(db, make_meeting):
+    meeting = make_meeting(slips=(1, 0, 0, 0, 0))
+    first, second = meeting.categories[0], meeting.categories[1]
+    with pytest.raises(Conflict):
+        meetings.delete_category(db, meeting, first.id)
+    meetings.delete_category(db, meeting, second.id)
+    assert second not in meeting.categories
+    with pytest.raises(Conflict):
+        meetings.apply_category_preset(db, meeting)
+
+
+def test_duplicate_category_name_is_refused(db, make_meeting):
+    meeting = make_meeting(slips=None)
+    with pytest.raises(Conflict):
+        meetings.add_category(db, meeting, "党组成员", 0, False)
+    with pytest.raises(Invalid):
+        meetings.add_category(db, meeting, "新类别", "abc", False)
+
+
+def test_scheme_is_validated_on_save(db, make_meeting):
+    meeting = make_meeting()
+    data = dict(meeting.scheme, thresholds=[["好", 60], ["差", None]], overall="")
+    with pytest.raises(Invalid):
+        meetings.save_scheme(db, meeting, data)
+
+
+def test_sealed_meeting_refuses_new_slips(db, make_meeting):
+    meeting = make_meeting(status=LIVE)
+    meetings.set_status(db, meeting, CLOSED)
+    with pytest.raises(Conflict):
+        tokens.generate_tokens(db, meeting, meeting.categories[0], 1)

@@ -1,0 +1,39 @@
+import pytest
+
+from meeting import spreadsheets
+from meeting.errors import Invalid
+from tests.helpers import REPORTER_ROWS, csv_bytes, xlsx_bytes
+
+EXPECTED = [[str(c) for c in row] for row in REPORTER_ROWS]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_chinese_encoding_reads_the_same(encoding):
+    assert spreadsheets.read_rows(csv_bytes(REPORTER_ROWS, encoding)) == EXPECTED
+
+
+def test_xlsx_reads_the_same():
+    assert spreadsheets.read_rows(xlsx_bytes(REPORTER_ROWS)) == EXPECTED
+
+
+def test_semicolon_and_tab_separated_csv():
+    text = "姓名;职务\n张三;主任\n".encode()
+    assert spreadsheets.read_rows(text) == [["姓名", "职务"], ["张三", "主任"]]
+    text = "姓名\t职务\n张三\t主任\n".encode("gbk")
+    assert spreadsheets.read_rows(text) == [["姓名", "职务"], ["张三", "主任"]]
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0rest-of-an-old-xls", ".xls"),
+        (b"PK\x03\x04not really a zip", "Excel"),
+        (b"\x00\x01\x02binary", "text"),
+        (b"\xff\xfe\xfd\x80\x81", "encoding"),
+        (b"x" * (spreadsheets.MAX_BYTES + 1), "5 MB"),
+    ],
+)
+def test_bad_files_get_a_clear_message(data, fragment):
+    with pytest.raises(Invalid, match=fragment.replace(".", r"\.")):
+        spreadsheets.read_rows(data)

@@ -1,0 +1,294 @@
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from meeting.models import Category, Meeting, Reporter
+from tests.conftest import PASSWORD
+from tests.helpers import REPORTER_ROWS, csv_bytes, pdf_text, xlsx_bytes
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_pages_need_a_login(client):
+    response = client.get("/meetings")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_in_chinese(client, make_organiser):
+    make_organiser("admin")
+    response = client.post("/login", data={"username": "admin", "password": "nope-nope"})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in page(response)
+
+
+def test_repeated_failures_are_slowed_down(client, make_organiser):
+    make_organiser("admin")
+    for _ in range(10):
+        client.post(
+            "/login",
+            data={"username": "admin", "password": "wrong"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        )
+    response = client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert response.status_code == 429
+    assert "十分钟" in page(response)
+
+
+def test_login_redirects_only_to_local_pages(client, make_organiser):
+    make_organiser("admin")
+    response = client.post(
+        "/login?next=//evil.example/x", data={"username": "admin", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/meetings"
+
+
+def test_idle_session_expires(admin_client, app):
+    with admin_client.session_transaction() as session:
+        session["seen"] = time.time() - app.config["ORGANISER_IDLE_MINUTES"] * 60 - 5
+    response = admin_client.get("/meetings")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert admin_client.get("/meetings").status_code == 302
+
+
+def test_logout(admin_client):
+    assert admin_client.post("/logout").status_code == 302
+    assert admin_client.get("/meetings").status_code == 302
+
+
+def test_forged_form_without_csrf_token_changes_nothing(app, make_organiser, db):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_organiser("admin")
+    client = app.test_client()
+    login_page = page(client.get("/login"))
+    token = login_page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert (
+        client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    response = client.post("/meetings/new", data={"title": "伪造的会议"})
+    assert response.status_code == 400
+    assert "表单已过期或来源不明" in page(response)
+    assert db.query(Meeting).count() == 0
+
+
+def test_create_meeting_and_see_overview(admin_client, db):
+    response = admin_client.post(
+        "/meetings/new",
+        data={
+            "title": "2024年度述职评议",
+            "organ_name": "机关党组",
+            "held_on": "2025-01-20",
+            "preset": "democratic",
+        },
+    )
+    assert response.status_code == 302
+    meeting = db.query(Meeting).one()
+    assert meeting.year == 2025 and meeting.scheme["name"] == "民主测评"
+    overview = page(admin_client.get(f"/meetings/{meeting.id}"))
+    assert "2024年度述职评议" in overview and "会议开始前请先添加述职对象" in overview
+
+
+def test_bad_date_is_explained_and_nothing_is_created(admin_client, db):
+    response = admin_client.post(
+        "/meetings/new", data={"title": "会议", "held_on": "2024/13/01"}, follow_redirects=True
+    )
+    assert "日期格式应为 2024-01-30" in page(response)
+    assert db.query(Meeting).count() == 0
+
+
+def test_unknown_meeting_gives_a_chinese_404(admin_client):
+    response = admin_client.get("/meetings/9999/reporters")
+    assert response.status_code == 404 and "该会议不存在" in page(response)
+
+
+def test_clerk_can_look_but_not_set_up(app, make_organiser, make_meeting):
+    make_organiser("clerk", role="clerk")
+    meeting = make_meeting()
+    client = app.test_client()
+    client.post("/login", data={"username": "clerk", "password": PASSWORD})
+    assert client.get(f"/meetings/{meeting.id}/reporters").status_code == 200
+    response = client.post("/meetings/new", data={"title": "x"})
+    assert response.status_code == 403 and "没有权限" in page(response)
+    assert (
+        client.post(
+            f"/meetings/{meeting.id}/tokens/generate",
+            data={"category_id": meeting.categories[0].id, "count": 5},
+        ).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "filename"),
+    [(csv_bytes(REPORTER_ROWS, "gbk"), "名单.csv"), (xlsx_bytes(REPORTER_ROWS), "名单.xlsx")],
+)
+def test_import_shows_preview_then_saves_all(admin_client, make_meeting, db, payload, filename):
+    import io
+
+    meeting = make_meeting(reporters_count=0, slips=None)
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/import",
+        data={"file": (io.BytesIO(payload), filename)},
+        content_type="multipart/form-data",
+    )
+    html = page(response)
+    assert response.status_code == 200 and "张三" in html and "导入全部 3 行" in html
+    assert db.query(Reporter).count() == 0
+    key = html.split('name="key" value="')[1].split('"')[0]
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/import/confirm",
+        data={"key": key, "replace": "0"},
+        follow_redirects=True,
+    )
+    assert "已导入 3 名述职对象" in page(response)
+    assert sorted(r.name for r in db.query(Reporter)) == ["张三", "李四", "王五"]
+
+
+def test_import_with_row_errors_offers_no_import_button(admin_client, make_meeting, db):
+    import io
+
+    meeting = make_meeting(reporters_count=0, slips=None)
+    rows = [["姓名", "日常考核"], ["甲", "101"], ["乙", "80"]]
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/import",
+        data={"file": (io.BytesIO(csv_bytes(rows, "gb18030")), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    html = page(response)
+    assert "1 行有错误" in html and "导入全部" not in html
+    assert db.query(Reporter).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0old", "旧版 .xls"),
+        (b"PK\x03\x04broken", "无法读取该 Excel"),
+        (b"", "文件为空"),
+    ],
+)
+def test_bad_upload_is_explained(admin_client, make_meeting, payload, message):
+    import io
+
+    meeting = make_meeting(reporters_count=0, slips=None)
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/import",
+        data={"file": (io.BytesIO(payload), "x.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert message in page(response)
+
+
+def test_oversized_upload_is_refused(admin_client, make_meeting, app):
+    import io
+
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    meeting = make_meeting(reporters_count=0, slips=None)
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/import",
+        data={"file": (io.BytesIO(b"x" * 4096), "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413 and "文件过大" in page(response)
+
+
+def test_forged_import_key_is_refused(admin_client, make_meeting, db):
+    meeting = make_meeting(reporters_count=0, slips=None)
+    for key in ["../../secret_key", "0" * 32]:
+        response = admin_client.post(
+            f"/meetings/{meeting.id}/reporters/import/confirm",
+            data={"key": key},
+            follow_redirects=True,
+        )
+        assert "请重新上传" in page(response)
+    assert db.query(Reporter).count() == 0
+
+
+def test_reorder_endpoint_checks_the_ids(admin_client, make_meeting, db):
+    meeting = make_meeting(reporters_count=3, slips=None)
+    ids = [r.id for r in meeting.reporters]
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/reporters/order", data={"order": ",".join(map(str, ids[::-1]))}
+    )
+    assert response.json == {"ok": True}
+    db.expire_all()
+    assert [r.id for r in db.get(Meeting, meeting.id).reporters] == ids[::-1]
+    response = admin_client.post(f"/meetings/{meeting.id}/reporters/order", data={"order": "1,2,x"})
+    assert response.status_code == 400 and "刷新页面" in response.json["message"]
+
+
+def test_category_weights_that_do_not_add_up_change_nothing(admin_client, make_meeting, db):
+    meeting = make_meeting(slips=None)
+    form = {}
+    for c in meeting.categories:
+        form[f"c{c.id}_name"] = c.name
+        form[f"c{c.id}_weight"] = "10"
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/categories", data=form, follow_redirects=True
+    )
+    assert "权重之和为 50%" in page(response)
+    db.expire_all()
+    assert sum(c.weight for c in db.query(Category).filter_by(meeting_id=meeting.id)) == 100
+
+
+def test_invalid_scheme_lists_every_problem(admin_client, make_meeting, db):
+    meeting = make_meeting(slips=None)
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/scheme",
+        data={
+            "mode": "grade",
+            "scale": "好=60, 差=80",
+            "overall": "",
+            "thresholds": "好 >= 50\n较好 >= 70\n差",
+            "quorum_pct": "50",
+        },
+    )
+    html = page(response)
+    assert "从好到差" in html and "总体评价项" in html and "依次递减" in html
+    db.expire_all()
+    assert db.get(Meeting, meeting.id).scheme["scale"][0] == ["好", 100]
+
+
+def test_slips_pdf_shows_every_code(admin_client, make_meeting, db, tmp_path):
+    from meeting import tokens
+
+    meeting = make_meeting(slips=(3, 2, 1, 4, 5))
+    codes = [tokens.format_code(t.code) for t in tokens.list_tokens(db, meeting)]
+    response = admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data, tmp_path)
+    assert all(code in text for code in codes)
+    assert "党员代表" in text and "无记名测评" in text
+    import io
+
+    assert len(PdfReader(io.BytesIO(response.data)).pages) == 2  # 15 slips, 10 per sheet
+
+
+def test_revoked_slip_is_left_out_of_the_print(admin_client, make_meeting, db, tmp_path):
+    from meeting import tokens
+
+    meeting = make_meeting(slips=(2,))
+    old, kept = tokens.list_tokens(db, meeting)
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/tokens/{old.id}/revoke", data={"replace": "1"}
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    new = next(t for t in tokens.list_tokens(db, meeting) if t.replaces_id == old.id)
+    text = pdf_text(admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf").data, tmp_path)
+    assert tokens.format_code(old.code) not in text
+    assert tokens.format_code(kept.code) in text and tokens.format_code(new.code) in text
+    single = pdf_text(
+        admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf?token={new.id}").data, tmp_path
+    )
+    assert tokens.format_code(new.code) in single and tokens.format_code(kept.code) not in single
