@@ -95,6 +95,7 @@ def app_config(template_database: str, tmp_path: Path) -> Iterator[dict[str, Any
         "DATABASE_URL": url,
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_URL": "http://meeting.test",
+        "LIVE_PUSH_INTERVAL": 0,  # push synchronously: deterministic socket tests
     }
     drop_database(url)
 
@@ -181,3 +182,33 @@ def admin_client(app: Flask, make_organiser) -> FlaskClient:  # type: ignore[no-
     response = client.post("/login", data={"username": "admin", "password": PASSWORD})
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def live_meeting(make_meeting):  # type: ignore[no-untyped-def]
+    """A live meeting: 3 reporters, 12 slips over the five categories."""
+    return make_meeting(status="live")
+
+
+def full_lines(meeting, round_or_ids, grade=None, overrides: dict | None = None) -> list[dict]:
+    """Wire-form answers for every line of every reporter (``overrides[(rid, key)]``).
+
+    With no ``grade``: a valid grade ballot, 较好 everywhere except the first reporter's
+    overall line, which gets 好 (within any quota, and not the same grade for all).
+    """
+    from meeting.scoring import OVERALL, scheme_from_dict
+
+    scheme = scheme_from_dict(meeting.scheme)
+    ids = round_or_ids if isinstance(round_or_ids, list) else round_or_ids.reporter_ids
+    overrides = overrides or {}
+
+    def value(index: int, key: str):  # type: ignore[no-untyped-def]
+        if grade is not None:
+            return grade
+        return "好" if index == 0 and key == OVERALL else "较好"
+
+    return [
+        {"r": rid, "k": line.key, "v": overrides.get((rid, line.key), value(i, line.key))}
+        for i, rid in enumerate(ids)
+        for line in scheme.lines
+    ]

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models, one module per area."""
 
 from .accounts import ROLE_ADMIN, ROLE_CLERK, Organiser
-from .base import Base, utcnow
+from .base import Base, is_id, utcnow
 from .meetings import CLOSED, DRAFT, LIVE, STATUSES, AuditEntry, Category, Meeting, Reporter
 from .rounds import CLOSED_ROUND, OPEN, VOID, Ballot, RoundReporter, RoundToken, ScoringRound
 from .tokens import ACTIVE, REVOKED, BallotToken
@@ -29,5 +29,6 @@ __all__ = [
     "RoundReporter",
     "RoundToken",
     "ScoringRound",
+    "is_id",
     "utcnow",
 ]

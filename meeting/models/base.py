@@ -23,3 +23,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Naive UTC: stored the same way in SQLite and PostgreSQL."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_id(value: object) -> bool:
+    """A plausible primary key from untrusted input (not a bool, fits a 32-bit column)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

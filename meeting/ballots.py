@@ -1,0 +1,311 @@
+"""Ballots: one per token and round, idempotent re-sends, changeable until the round closes.
+
+The phone sends ``{round, submission, seq, lines}``. ``submission`` is the phone's id
+for this version of the ballot (a re-send after a lost acknowledgement carries the same
+id and is answered from what is stored); ``seq`` counts the versions on the phone, so an
+older version arriving late never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from . import errors, tokens
+from .models import (
+    ACTIVE,
+    CLOSED,
+    OPEN,
+    VOID,
+    Ballot,
+    BallotToken,
+    Meeting,
+    ScoringRound,
+    is_id,
+    utcnow,
+)
+from .scoring import MalformedBallot, Problem, check_ballot, parse_answers, scheme_from_dict
+
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_SEQ = 2**31 - 1
+
+MALFORMED = {
+    "not_a_list": _l("The ballot could not be read. Reload the page and score again."),
+    "too_many_lines": _l("The ballot has more answers than the sheet. Reload the page."),
+    "bad_line": _l("The ballot could not be read. Reload the page and score again."),
+    "unknown_reporter": _l("The ballot names someone who is not in this round. Reload the page."),
+    "unknown_line": _l("The ballot has a line that is not on the sheet. Reload the page."),
+    "duplicate_line": _l("The ballot answers the same line twice. Reload the page."),
+    "abstain_not_allowed": _l("This sheet has no abstain option; choose a grade."),
+    "not_a_number": _l("Scores must be numbers."),
+    "out_of_range": _l("Scores must be between 0 and 100."),
+    "too_precise": _l("Scores may have at most one decimal."),
+    "not_on_scale": _l("A grade is not on this sheet's scale. Reload the page."),
+}
+
+
+def explain(problem: Problem, names: dict[int, str]) -> str:
+    """A validity problem as a sentence the delegate can act on."""
+    params = problem.params
+    if problem.code == "incomplete":
+        missing = [names.get(rid, "?") for rid in params["reporters"]]
+        return str(
+            _l(
+                "Not finished for %(n)d reporters: %(names)s.",
+                n=len(missing),
+                names="、".join(missing[:5]) + ("……" if len(missing) > 5 else ""),
+            )
+        )
+    if problem.code == "top_quota":
+        return str(
+            _l(
+                "You may give %(grade)s to at most %(limit)d reporters; you gave it to %(used)d.",
+                grade=params["grade"],
+                limit=params["limit"],
+                used=params["used"],
+            )
+        )
+    if problem.code == "same_grade":
+        return str(
+            _l(
+                "Every reporter has the overall grade %(grade)s; such a ballot is invalid.",
+                grade=params["grade"],
+            )
+        )
+    return problem.code
+
+
+@dataclass
+class Receipt:
+    """What the phone is told once the ballot is committed."""
+
+    round_id: int
+    submission: str
+    seq: int
+    revision: int
+    valid: bool
+    problems: list[str] = field(default_factory=list)
+    duplicate: bool = False  # the same submission was stored before
+    superseded: bool = False  # a newer version from this phone is stored
+
+    def as_ack(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "round": self.round_id,
+            "submission": self.submission,
+            "seq": self.seq,
+            "revision": self.revision,
+            "valid": self.valid,
+            "problems": self.problems,
+            "duplicate": self.duplicate,
+            "superseded": self.superseded,
+        }
+
+
+def _wire_answers(answers: dict[int, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(rid): dict(lines) for rid, lines in answers.items()}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What a round's ballots are checked against; fixed for the life of the round.
+
+    A round's reporters never change and the scheme is frozen once a round exists, so the
+    sheet is cached per round: the hot path then needs no ORM loading at all.
+    """
+
+    meeting_id: int
+    reporter_ids: tuple[int, ...]
+    names: dict[int, str]
+    scheme: Any
+
+
+_sheets: dict[tuple[str, int], Sheet] = {}
+SHEET_CACHE_SIZE = 64
+
+
+def sheet_for(session: Session, round_id: int) -> Sheet:
+    """The cached sheet of a round (built from the database on first use)."""
+    key = (str(session.get_bind().url), round_id)
+    sheet = _sheets.get(key)
+    if sheet is None:
+        scoring_round = session.get(ScoringRound, round_id)
+        assert scoring_round is not None
+        meeting = session.get(Meeting, scoring_round.meeting_id)
+        assert meeting is not None
+        sheet = Sheet(
+            meeting_id=meeting.id,
+            reporter_ids=tuple(scoring_round.reporter_ids),
+            names={r.id: r.name for r in meeting.reporters},
+            scheme=scheme_from_dict(meeting.scheme),
+        )
+        if len(_sheets) >= SHEET_CACHE_SIZE:
+            _sheets.clear()
+        _sheets[key] = sheet
+    return sheet
+
+
+def _new_number() -> int:
+    # random, so the number says nothing about when the ballot came in; a collision
+    # (unique per round) fails the insert and the caller retries once
+    return 10_000_000 + secrets.randbelow(90_000_000)
+
+
+def _check_payload(payload: Any) -> tuple[Any, str, int]:
+    if not isinstance(payload, dict):
+        raise errors.Invalid(MALFORMED["not_a_list"])
+    submission = payload.get("submission")
+    seq = payload.get("seq")
+    if not isinstance(submission, str) or not SUBMISSION_ID.match(submission):
+        raise errors.Invalid(MALFORMED["bad_line"])
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        raise errors.Invalid(MALFORMED["bad_line"])
+    return payload.get("round"), submission, seq
+
+
+# The hot path's statements, built once (building them per ballot cost more than running them).
+_ballots = Ballot.__table__
+_TOKEN = (
+    select(BallotToken.meeting_id, BallotToken.category_id, BallotToken.status, Meeting.status)
+    .join(Meeting, Meeting.id == BallotToken.meeting_id)
+    .where(BallotToken.id == bindparam("token_id"))
+)
+_ROUND = (
+    select(ScoringRound.status)
+    .where(
+        ScoringRound.id == bindparam("round_id"), ScoringRound.meeting_id == bindparam("meeting_id")
+    )
+    .with_for_update(read=True)
+)
+_EXISTING = select(
+    _ballots.c.id,
+    _ballots.c.submission_id,
+    _ballots.c.seq,
+    _ballots.c.revision,
+    _ballots.c.valid,
+    _ballots.c.problems,
+).where(_ballots.c.round_id == bindparam("round_id"), _ballots.c.token_id == bindparam("token_id"))
+_INSERT = insert(_ballots)
+_UPDATE = (
+    update(_ballots)
+    .where(_ballots.c.id == bindparam("ballot_id"))
+    .values(
+        submission_id=bindparam("submission_id"),
+        seq=bindparam("seq"),
+        revision=bindparam("revision"),
+        answers=bindparam("answers"),
+        valid=bindparam("valid"),
+        problems=bindparam("problems"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
+def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
+    """Store (or change) the token's ballot in an open round; flushes, never commits.
+
+    Refused with a clear message: malformed payloads, another meeting's round, a closed
+    or void round, a revoked slip or sealed meeting, answers that do not fit the sheet.
+    Stored but marked invalid, with the reasons: ballots that break the scheme's validity
+    rules (see scoring.check_ballot). This is the hot path of a 300-phone burst, so it
+    runs prepared Core statements; the round row is read FOR SHARE so that a concurrent
+    close (FOR UPDATE) on PostgreSQL either sees this ballot or refuses it.
+    """
+    round_id, submission, seq = _check_payload(payload)
+    connection = session.connection()
+    token = connection.execute(_TOKEN, {"token_id": token_id}).first()
+    if token is None or token[2] != ACTIVE or token[3] == CLOSED:
+        tokens.check_token(session, token_id)  # raises the precise message
+    meeting_id, category_id = token[0], token[1]
+    current = (
+        connection.execute(_ROUND, {"round_id": round_id, "meeting_id": meeting_id}).scalar()
+        if is_id(round_id)
+        else None
+    )
+    if current is None:
+        raise errors.NotFound(_l("This scoring round does not exist."))
+    if current == VOID:
+        raise errors.Conflict(_l("This scoring round was cancelled; nothing was stored."))
+    if current != OPEN:
+        raise errors.Conflict(_l("This scoring round has closed; the ballot was not accepted."))
+    existing = connection.execute(_EXISTING, {"round_id": round_id, "token_id": token_id}).first()
+    if existing is not None and (existing.submission_id == submission or seq < existing.seq):
+        return Receipt(
+            round_id=round_id,
+            submission=existing.submission_id,
+            seq=existing.seq,
+            revision=existing.revision,
+            valid=existing.valid,
+            problems=list(existing.problems),
+            duplicate=existing.submission_id == submission,
+            superseded=existing.submission_id != submission,
+        )
+
+    sheet = sheet_for(session, round_id)
+    try:
+        answers = parse_answers(sheet.scheme, sheet.reporter_ids, payload.get("lines"))
+    except MalformedBallot as exc:
+        raise errors.Invalid(MALFORMED.get(exc.code, MALFORMED["bad_line"])) from exc
+    problems = [
+        explain(p, sheet.names) for p in check_ballot(sheet.scheme, sheet.reporter_ids, answers)
+    ]
+    values = {
+        "submission_id": submission,
+        "seq": seq,
+        "answers": _wire_answers(answers),
+        "valid": not problems,
+        "problems": problems,
+        "updated_at": utcnow(),
+    }
+    if existing is None:
+        revision = 1
+        connection.execute(
+            _INSERT,
+            {
+                "round_id": round_id,
+                "token_id": token_id,
+                "category_id": category_id,
+                "number": _new_number(),
+                "revision": revision,
+                "created_at": values["updated_at"],
+                **values,
+            },
+        )
+    else:
+        revision = existing.revision + 1
+        connection.execute(_UPDATE, {"ballot_id": existing.id, "revision": revision, **values})
+    return Receipt(
+        round_id=round_id,
+        submission=submission,
+        seq=seq,
+        revision=revision,
+        valid=not problems,
+        problems=problems,
+    )
+
+
+def list_my_ballots(session: Session, token: BallotToken) -> dict[str, dict[str, Any]]:
+    """The token's stored ballots in rounds that are not void, for the phone after reload."""
+    rows = session.execute(
+        select(Ballot, ScoringRound.status)
+        .join(ScoringRound, ScoringRound.id == Ballot.round_id)
+        .where(Ballot.token_id == token.id, ScoringRound.status != VOID)
+    ).all()
+    return {
+        str(ballot.round_id): {
+            "submission": ballot.submission_id,
+            "seq": ballot.seq,
+            "revision": ballot.revision,
+            "valid": ballot.valid,
+            "problems": list(ballot.problems),
+            "answers": ballot.answers,
+            "round_status": status,
+        }
+        for ballot, status in rows
+    }
