@@ -79,7 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 
-    from . import cli, db
+    from . import cli, db, live
     from .extensions import babel, csrf, login_manager, socketio
     from .views import register_views
 
@@ -91,10 +91,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=live.MAX_PAYLOAD_BYTES,
         ping_interval=10,
         ping_timeout=20,
     )
+    live.init_app(app)
     register_views(app)
     cli.init_app(app)
     return app

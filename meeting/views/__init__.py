@@ -18,10 +18,12 @@ from ..pdf import RenderError
 
 
 def register_views(app: Flask) -> None:
-    from . import auth, organiser
+    from . import auth, delegate, organiser, screen
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(organiser.bp)
+    app.register_blueprint(delegate.bp)
+    app.register_blueprint(screen.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says it already

@@ -64,6 +64,7 @@ def attempt(action: Callable[[Session], Any], success: Any = None) -> bool:
     return True
 
 
+from . import console as _console  # noqa: E402,F401
 from . import overview as _overview  # noqa: E402,F401  (routes)
 from . import reporters as _reporters  # noqa: E402,F401
 from . import setup as _setup  # noqa: E402,F401

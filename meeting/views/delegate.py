@@ -1,0 +1,171 @@
+"""The delegate's phone: join with the slip, then one live page for scoring."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+
+from .. import tokens
+from ..db import get_session
+from ..errors import DomainError
+from ..models import BallotToken, Category, Meeting, Reporter
+
+bp = Blueprint("delegate", __name__)
+
+# Typed codes per client address: at most JOIN_LIMIT tries in JOIN_WINDOW seconds.
+JOIN_LIMIT = 30
+JOIN_WINDOW = 600
+_attempts: dict[str, deque[float]] = defaultdict(deque)
+
+# Text the phone's script shows, translated here so the script stays language-neutral.
+PHONE_TEXT = {
+    "connecting": _l("Connecting…"),
+    "online": _l("Connected"),
+    "offline": _l("Connection lost: your answers are kept on this phone and sent when it is back."),
+    "waiting": _l("Scoring has not started. This page changes by itself when it does."),
+    "round_closed": _l("This scoring round has closed. Thank you."),
+    "meeting_closed": _l("The meeting has ended. Thank you for taking part."),
+    "read_report": _l("Read the report"),
+    "on_site": _l("On site"),
+    "written": _l("Written"),
+    "abstain": _l("Abstain"),
+    "score_hint": _l("0-100"),
+    "progress": _l("Scored {done} of {total}"),
+    "quota": _l("{grade}: {used} of at most {limit}"),
+    "next_open": _l("Next unfinished"),
+    "check": _l("Check and submit"),
+    "review_title": _l("Check your ballot before submitting"),
+    "review_ok": _l("Everything is filled in and follows the rules."),
+    "confirm": _l("Submit the ballot"),
+    "back": _l("Back to the sheet"),
+    "sending": _l("Sending…"),
+    "pending": _l("Not confirmed yet: it is sent again as soon as the connection is back."),
+    "submitted": _l("Submitted and stored. You can change it until the round closes."),
+    "submitted_invalid": _l("Stored, but it counts as an invalid ballot:"),
+    "change": _l("Change my ballot"),
+    "incomplete": _l("Not finished for {n} reporters: {names}."),
+    "top_quota": _l("You may give {grade} to at most {limit} reporters; you gave it to {used}."),
+    "same_grade": _l("Every reporter has the overall grade {grade}; such a ballot is invalid."),
+    "error": _l("The ballot was not accepted:"),
+    "revoked": _l("This slip has been revoked. Please ask the staff for a new slip."),
+    "reporter": _l("Reporter"),
+    "overall": _l("Overall"),
+}
+
+
+def _enter(token: BallotToken) -> None:
+    """Exchange the slip for a signed session; the secret leaves the address bar."""
+    session["delegate"] = {"t": token.id, "m": token.meeting_id}
+    session.permanent = True
+
+
+def _notice(message: object, status: int):  # type: ignore[no-untyped-def]
+    return render_template("delegate/notice.html", message=str(message)), status
+
+
+@bp.route("/b/<secret>")
+def slip(secret: str):  # type: ignore[no-untyped-def]
+    try:
+        token = tokens.token_by_secret(get_session(), secret)
+    except DomainError as error:
+        return _notice(error.message, error.status)
+    _enter(token)
+    return redirect(url_for("delegate.home"))
+
+
+def _too_many(address: str) -> bool:
+    recent = _attempts[address]
+    while recent and recent[0] < time.time() - JOIN_WINDOW:
+        recent.popleft()
+    return len(recent) >= JOIN_LIMIT
+
+
+@bp.route("/j", methods=["GET", "POST"])
+def join():  # type: ignore[no-untyped-def]
+    message = None
+    status = 200
+    if request.method == "POST":
+        address = request.remote_addr or "?"
+        if _too_many(address):
+            return render_template(
+                "delegate/join.html", message=_l("Too many tries. Please ask the staff for help.")
+            ), 429
+        try:
+            token = tokens.token_by_code(get_session(), request.form.get("code", ""))
+        except DomainError as error:
+            _attempts[address].append(time.time())
+            message, status = error.message, error.status
+        else:
+            _enter(token)
+            return redirect(url_for("delegate.home"))
+    return render_template("delegate/join.html", message=message), status
+
+
+def _current_token() -> BallotToken | None:
+    held = session.get("delegate") or {}
+    if not held.get("t"):
+        return None
+    return tokens.check_token(get_session(), int(held["t"]))
+
+
+@bp.route("/d")
+def home():  # type: ignore[no-untyped-def]
+    try:
+        token = _current_token()
+    except DomainError as error:
+        return _notice(error.message, error.status)
+    if token is None:
+        return redirect(url_for("delegate.join"))
+    db = get_session()
+    meeting = db.get(Meeting, token.meeting_id)
+    category = db.get(Category, token.category_id)
+    return render_template(
+        "delegate/phone.html",
+        meeting=meeting,
+        category=category,
+        token=token,
+        text={key: str(value) for key, value in PHONE_TEXT.items()},
+    )
+
+
+@bp.route("/d/report/<int:reporter_id>")
+def report(reporter_id: int):  # type: ignore[no-untyped-def]
+    try:
+        token = _current_token()
+    except DomainError as error:
+        return _notice(error.message, error.status)
+    if token is None:
+        return redirect(url_for("delegate.join"))
+    reporter = get_session().get(Reporter, reporter_id)
+    if reporter is None or reporter.meeting_id != token.meeting_id:
+        abort(404)
+    return render_template("delegate/report.html", reporter=reporter)
+
+
+@bp.route("/d/report/<int:reporter_id>.pdf")
+def report_pdf(reporter_id: int):  # type: ignore[no-untyped-def]
+    try:
+        token = _current_token()
+    except DomainError as error:
+        return _notice(error.message, error.status)
+    if token is None:
+        return redirect(url_for("delegate.join"))
+    reporter = get_session().get(Reporter, reporter_id)
+    if reporter is None or reporter.meeting_id != token.meeting_id or not reporter.report_file:
+        abort(404)
+    folder = Path(current_app.instance_path) / "reports"
+    return send_from_directory(folder, reporter.report_file, mimetype="application/pdf")

@@ -1,0 +1,42 @@
+"""The projector: /screen/<meeting>/<screen key>, no login, read-only."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from ..db import get_session
+from ..models import Meeting
+from ..network import public_base_url
+from ..qr import qr_data_uri
+
+bp = Blueprint("screen", __name__)
+
+SCREEN_TEXT = {
+    "join": _l("Scan the QR code on your slip, or open"),
+    "join_code": _l("and type the code on your slip"),
+    "waiting": _l("Please wait"),
+    "scoring_open": _l("Scoring in progress"),
+    "scoring_closed": _l("Scoring has closed"),
+    "turnout": _l("Turnout"),
+    "total": _l("Total"),
+    "reconnecting": _l("Reconnecting…"),
+}
+
+
+@bp.route("/screen/<int:meeting_id>/<key>")
+def projector(meeting_id: int, key: str):  # type: ignore[no-untyped-def]
+    meeting = get_session().get(Meeting, meeting_id)
+    if meeting is None or not hmac.compare_digest(key, meeting.screen_key):
+        abort(404)
+    join_url = public_base_url(current_app.config.get("PUBLIC_URL"), request.host_url) + "/j"
+    return render_template(
+        "screen/projector.html",
+        meeting=meeting,
+        screen_key=key,
+        join_url=join_url,
+        join_qr=qr_data_uri(join_url, border=1),
+        text={k: str(v) for k, v in SCREEN_TEXT.items()},
+    )

@@ -1,0 +1,53 @@
+/* The ballot validity rules, checked on the phone before sending.
+   Mirrors meeting/scoring.py check_ballot(); the server checks again. */
+(function (window) {
+  'use strict';
+
+  // answers: {reporterId: {lineKey: value}}; value null means abstain
+  function check(scheme, round, answers) {
+    var problems = [];
+    var missing = [];
+    var overall = [];
+    var i, j, reporter, given;
+    for (i = 0; i < round.reporters.length; i++) {
+      reporter = round.reporters[i];
+      given = answers[reporter.id] || {};
+      for (j = 0; j < scheme.lines.length; j++) {
+        if (!given.hasOwnProperty(scheme.lines[j].key)) {
+          missing.push(reporter.name);
+          break;
+        }
+      }
+      overall.push(given.hasOwnProperty('overall') ? given.overall : undefined);
+    }
+    if (missing.length) {
+      problems.push({ code: 'incomplete', params: { n: missing.length, names: missing.slice(0, 5).join('、') + (missing.length > 5 ? '……' : '') } });
+    }
+    if (round.top_quota !== null && round.top_quota !== undefined && scheme.mode === 'grade') {
+      var top = scheme.lines[scheme.lines.length - 1].grades[0];
+      var used = 0;
+      for (i = 0; i < overall.length; i++) { if (overall[i] === top) { used++; } }
+      if (used > round.top_quota) {
+        problems.push({ code: 'top_quota', params: { grade: top, limit: round.top_quota, used: used } });
+      }
+    }
+    if (scheme.same_grade_invalid && round.reporters.length >= scheme.same_grade_min && !missing.length) {
+      var same = overall[0] !== null && overall[0] !== undefined;
+      for (i = 1; i < overall.length && same; i++) { same = overall[i] === overall[0]; }
+      if (same) { problems.push({ code: 'same_grade', params: { grade: overall[0] } }); }
+    }
+    return problems;
+  }
+
+  function topUsed(scheme, round, answers) {
+    var top = scheme.lines[scheme.lines.length - 1].grades[0];
+    var used = 0;
+    for (var i = 0; i < round.reporters.length; i++) {
+      var given = answers[round.reporters[i].id] || {};
+      if (given.overall === top) { used++; }
+    }
+    return { grade: top, used: used, limit: round.top_quota };
+  }
+
+  window.BallotRules = { check: check, topUsed: topUsed };
+})(window);

@@ -1,0 +1,153 @@
+/* The organiser console: live state from the server, actions as acknowledged events.
+   Several console tabs (chair and clerk) stay in step: each one only draws snapshots. */
+(function (window, document) {
+  'use strict';
+
+  var boot = window.CONSOLE;
+  var T = boot.text;
+  var Live = window.Live;
+  var state = null;
+  var socket = null;
+  var picked = {}; // reporter id -> true, kept across redraws
+
+  function message(text) {
+    var box = Live.byId('message');
+    box.style.display = text ? '' : 'none';
+    box.innerHTML = Live.esc(text || '');
+  }
+
+  function act(event, payload, done) {
+    socket.timeout(10000).emit(event, payload, function (err, ack) {
+      if (err) { message(T.offline); return; }
+      if (!ack.ok) { message(ack.error); return; }
+      message('');
+      if (done) { done(ack); }
+    });
+  }
+
+  // ------------------------------------------------------------------ rounds
+
+  function drawRoundPicker() {
+    var panel = Live.byId('round-panel');
+    if (state.open_round) { panel.style.display = 'none'; return; }
+    panel.style.display = '';
+    if (state.meeting.status !== 'live') {
+      panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.needs_live) + '</p>';
+      return;
+    }
+    var html = ['<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.pick) + '</p>'];
+    html.push('<p class="buttons"><button type="button" data-pick="written">' + Live.esc(T.pick_written) + '</button>');
+    html.push('<button type="button" data-pick="all">' + Live.esc(T.pick_all) + '</button>');
+    html.push('<button type="button" data-pick="none">' + Live.esc(T.pick_none) + '</button></p><div class="pick-list">');
+    for (var i = 0; i < state.reporters.length; i++) {
+      var r = state.reporters[i];
+      html.push('<label class="check' + (r.scored ? ' muted' : '') + '"><input type="checkbox" name="pick" value="' + r.id + '"' +
+        (r.scored ? ' disabled' : '') + (picked[r.id] && !r.scored ? ' checked' : '') + '> ' + Live.esc(r.name) +
+        ' <small>' + Live.esc(r.unit) + (r.on_site ? ' · ' + Live.esc(T.on_site) : '') + (r.scored ? ' · ' + Live.esc(T.scored) : '') + '</small></label>');
+    }
+    html.push('</div><p><input id="round-title" placeholder="' + Live.esc(T.round_title) + '"> ');
+    if (boot.admin) { html.push('<button type="button" class="primary" id="open-round">' + Live.esc(T.open) + '</button>'); }
+    html.push('</p>');
+    panel.innerHTML = html.join('');
+  }
+
+  function drawOpenRound() {
+    var panel = Live.byId('open-panel');
+    var round = state.open_round;
+    if (!round) { panel.innerHTML = '<p class="hint">' + Live.esc(T.no_round) + '</p>'; return; }
+    var t = round.turnout;
+    var html = ['<h2>' + Live.esc(T.open_round) + ': ' + Live.esc(round.title) + '</h2>'];
+    html.push('<table class="table compact"><thead><tr><th>' + Live.esc(T.category) + '</th><th class="num">' + Live.esc(T.voted) + '</th><th class="num">' + Live.esc(T.eligible) + '</th><th></th></tr></thead><tbody>');
+    for (var i = 0; i < t.categories.length; i++) {
+      var c = t.categories[i];
+      var share = c.eligible ? Math.round(100 * c.voted / c.eligible) : 0;
+      html.push('<tr><td>' + Live.esc(c.name) + '</td><td class="num">' + c.voted + '</td><td class="num">' + c.eligible +
+        '</td><td><div class="meter"><span style="width:' + share + '%"></span></div></td></tr>');
+    }
+    html.push('<tr class="total"><td>' + Live.esc(T.total) + '</td><td class="num" id="voted-total">' + t.voted + '</td><td class="num">' + t.eligible +
+      '</td><td>' + t.valid + ' ' + Live.esc(T.valid) + ' · ' + t.invalid + ' ' + Live.esc(T.invalid) + '</td></tr></tbody></table>');
+    html.push('<details><summary>' + Live.esc(Live.fmt(T.not_voted, { n: round.not_voted.length })) + '</summary><p class="codes mono">');
+    for (var j = 0; j < round.not_voted.length; j++) {
+      html.push('<span title="' + Live.esc(round.not_voted[j].category) + '">' + Live.esc(round.not_voted[j].code) + '</span> ');
+    }
+    html.push('</p></details>');
+    if (boot.admin) { html.push('<p><button type="button" class="primary" id="close-round" data-round="' + round.id + '">' + Live.esc(T.close) + '</button></p>'); }
+    var open = panel.querySelector('details') && panel.querySelector('details').open;
+    panel.innerHTML = html.join('');
+    if (open) { panel.querySelector('details').open = true; }
+  }
+
+  function drawHistory() {
+    var html = ['<h2>' + Live.esc(T.history) + '</h2><table class="table compact"><tbody>'];
+    for (var i = 0; i < state.rounds.length; i++) {
+      var r = state.rounds[i];
+      html.push('<tr><td>' + Live.esc(r.title) + '<br><small class="muted">' + Live.esc(r.reporter_names.join('、')) + '</small></td>');
+      html.push('<td><span class="badge badge-' + (r.status === 'open' ? 'live' : (r.status === 'void' ? 'draft' : 'closed')) + '">' + Live.esc(T['status_' + r.status]) + '</span>');
+      if (r.status === 'void') { html.push('<br><small>' + Live.esc(r.void_reason) + '</small>'); }
+      html.push('</td><td class="num">' + (r.status !== 'void' ? r.voted + ' / ' + r.eligible : '') + '</td><td class="actions">');
+      if (boot.admin && r.status !== 'void') { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
+      if (boot.admin && r.status === 'void') { html.push('<button type="button" class="small" data-rerun="' + r.id + '">' + Live.esc(T.rerun) + '</button>'); }
+      html.push('</td></tr>');
+    }
+    html.push('</tbody></table>');
+    Live.byId('history-panel').innerHTML = html.join('');
+  }
+
+  function draw() {
+    if (!state) { return; }
+    drawRoundPicker();
+    drawOpenRound();
+    drawHistory();
+    if (window.ConsoleAgenda) { window.ConsoleAgenda.draw(state); }
+  }
+
+  function pick(kind) {
+    picked = {};
+    for (var i = 0; i < state.reporters.length; i++) {
+      var r = state.reporters[i];
+      if (!r.scored && (kind === 'all' || (kind === 'written' && !r.on_site))) { picked[r.id] = true; }
+    }
+    drawRoundPicker();
+  }
+
+  document.addEventListener('change', function (event) {
+    if (event.target.name === 'pick') {
+      picked[event.target.value] = event.target.checked;
+    }
+  });
+
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    if (target.getAttribute('data-pick')) { pick(target.getAttribute('data-pick')); return; }
+    if (target.id === 'open-round') {
+      var ids = [];
+      for (var key in picked) { if (picked.hasOwnProperty(key) && picked[key]) { ids.push(parseInt(key, 10)); } }
+      act('open_round', { reporters: ids, title: Live.byId('round-title').value }, function () { picked = {}; });
+      return;
+    }
+    if (target.id === 'close-round') {
+      if (window.confirm(T.close_confirm)) { act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }); }
+      return;
+    }
+    if (target.getAttribute('data-void')) {
+      var reason = window.prompt(T.void_reason);
+      if (reason) { act('void_round', { round: parseInt(target.getAttribute('data-void'), 10), reason: reason }); }
+      return;
+    }
+    if (target.getAttribute('data-rerun')) {
+      act('rerun_round', { round: parseInt(target.getAttribute('data-rerun'), 10) });
+    }
+  });
+
+  socket = Live.connect({ role: 'organiser', meeting: boot.meeting }, {
+    status: function (online) {
+      var link = Live.byId('link');
+      link.className = 'badge ' + (online ? 'badge-live' : 'badge-draft');
+      link.innerHTML = Live.esc(online ? T.online : T.offline);
+    },
+    state: function (snapshot) { state = snapshot; draw(); },
+    refused: function (text) { message(text); }
+  });
+
+  window.Console = { act: act, state: function () { return state; }, socket: function () { return socket; }, redraw: draw };
+})(window, document);

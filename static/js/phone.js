@@ -1,0 +1,381 @@
+/* The delegate's phone: waits, shows the sheet when a round opens, keeps the draft on
+   the phone, checks the rules, submits, and re-sends after a lost connection.
+   Plain ES5 for old Android WebViews and WeChat's built-in browser. */
+(function (window, document) {
+  'use strict';
+
+  var boot = window.PHONE;
+  var T = boot.text;
+  var Live = window.Live;
+  var state = null;      // the meeting's delegate snapshot
+  var me = null;         // this phone's snapshot (category, stored ballots)
+  var online = false;
+  var reviewing = false;
+  var sheetRound = null; // round id whose sheet is drawn
+  var socket = null;
+  var memory = {};       // storage fallback when localStorage is unavailable
+  var inFlight = null;   // submission id sent and not yet answered
+
+  // ------------------------------------------------------------------ storage
+
+  function storageKey(roundId) { return 'sanshu.' + boot.meeting + '.' + boot.token + '.' + roundId; }
+
+  function load(roundId) {
+    var raw = null;
+    try { raw = window.localStorage.getItem(storageKey(roundId)); } catch (e) { raw = memory[storageKey(roundId)]; }
+    var draft = null;
+    try { draft = raw ? JSON.parse(raw) : null; } catch (e2) { draft = null; }
+    return draft || { answers: {}, seq: 0, pending: null, receipt: null, editing: false, error: null };
+  }
+
+  function save(roundId, draft) {
+    var raw = JSON.stringify(draft);
+    try { window.localStorage.setItem(storageKey(roundId), raw); } catch (e) { memory[storageKey(roundId)] = raw; }
+  }
+
+  function newSubmissionId() {
+    var bytes = [];
+    var i;
+    if (window.crypto && window.crypto.getRandomValues) {
+      var array = new Uint8Array(16);
+      window.crypto.getRandomValues(array);
+      for (i = 0; i < array.length; i++) { bytes.push(array[i]); }
+    } else {
+      for (i = 0; i < 16; i++) { bytes.push(Math.floor(Math.random() * 256)); }
+    }
+    var hex = '';
+    for (i = 0; i < bytes.length; i++) { hex += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16); }
+    return hex;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  function openRound() { return state && state.round && state.round.status === 'open' ? state.round : null; }
+
+  function countDone(round, answers) {
+    var done = 0;
+    for (var i = 0; i < round.reporters.length; i++) {
+      var given = answers[round.reporters[i].id] || {};
+      var complete = true;
+      for (var j = 0; j < state.scheme.lines.length; j++) {
+        if (!given.hasOwnProperty(state.scheme.lines[j].key)) { complete = false; break; }
+      }
+      if (complete) { done++; }
+    }
+    return done;
+  }
+
+  function wireLines(round, answers) {
+    var lines = [];
+    for (var i = 0; i < round.reporters.length; i++) {
+      var rid = round.reporters[i].id;
+      var given = answers[rid] || {};
+      for (var j = 0; j < state.scheme.lines.length; j++) {
+        var key = state.scheme.lines[j].key;
+        if (given.hasOwnProperty(key)) { lines.push({ r: rid, k: key, v: given[key] }); }
+      }
+    }
+    return lines;
+  }
+
+  function problemText(problem) { return Live.fmt(T[problem.code] || problem.code, problem.params); }
+
+  function show(id) {
+    var panels = ['panel-status', 'panel-sheet', 'panel-review', 'panel-done'];
+    for (var i = 0; i < panels.length; i++) {
+      Live.byId(panels[i]).style.display = panels[i] === id ? '' : 'none';
+    }
+    Live.byId('bar').style.display = id === 'panel-sheet' ? '' : 'none';
+  }
+
+  function status(message, tone) {
+    var box = Live.byId('panel-status');
+    box.innerHTML = '<p class="big ' + (tone || '') + '">' + Live.esc(message) + '</p>';
+    show('panel-status');
+  }
+
+  // ------------------------------------------------------------------ drawing
+
+  function drawSheet(round) {
+    var scheme = state.scheme;
+    var html = [];
+    for (var i = 0; i < round.reporters.length; i++) {
+      var r = round.reporters[i];
+      html.push('<section class="reporter" id="rep-' + r.id + '">');
+      html.push('<header><span class="index">' + (i + 1) + '</span><div class="who"><b>' + Live.esc(r.name) + '</b>');
+      html.push('<small>' + Live.esc(r.unit) + ' ' + Live.esc(r.title) + ' · ' + Live.esc(r.on_site ? T.on_site : T.written) + '</small></div>');
+      if (r.has_report) { html.push('<a class="report-link" href="' + boot.reportBase + r.id + '">' + Live.esc(T.read_report) + '</a>'); }
+      html.push('</header>');
+      for (var j = 0; j < scheme.lines.length; j++) {
+        var line = scheme.lines[j];
+        html.push('<div class="line' + (line.key === 'overall' ? ' overall' : '') + '" data-r="' + r.id + '" data-k="' + line.key + '">');
+        html.push('<div class="line-name">' + Live.esc(line.name) + '</div><div class="choices">');
+        if (scheme.mode === 'grade') {
+          for (var g = 0; g < line.grades.length; g++) {
+            html.push('<button type="button" class="choice" data-v="' + Live.esc(line.grades[g]) + '">' + Live.esc(line.grades[g]) + '</button>');
+          }
+        } else {
+          html.push('<input class="score" type="number" inputmode="decimal" min="0" max="100" step="0.5" placeholder="' + Live.esc(T.score_hint) + '">');
+        }
+        if (scheme.abstain) {
+          html.push('<button type="button" class="choice abstain" data-abstain="1">' + Live.esc(scheme.abstain) + '</button>');
+        }
+        html.push('</div></div>');
+      }
+      html.push('</section>');
+    }
+    Live.byId('sheet').innerHTML = html.join('');
+    Live.byId('sheet-title').innerHTML = Live.esc(round.title);
+    sheetRound = round.id;
+  }
+
+  function paintAnswers(round, draft) {
+    var lines = Live.byId('sheet').querySelectorAll('.line');
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i];
+      var given = draft.answers[line.getAttribute('data-r')] || {};
+      var key = line.getAttribute('data-k');
+      var has = given.hasOwnProperty(key);
+      var value = has ? given[key] : undefined;
+      var buttons = line.querySelectorAll('.choice');
+      for (var b = 0; b < buttons.length; b++) {
+        var button = buttons[b];
+        var isAbstain = button.getAttribute('data-abstain') === '1';
+        var selected = has && (isAbstain ? value === null : button.getAttribute('data-v') === value);
+        button.className = 'choice' + (isAbstain ? ' abstain' : '') + (selected ? ' selected' : '');
+        button.setAttribute('aria-pressed', selected ? 'true' : 'false');
+      }
+      var input = line.querySelector('input.score');
+      if (input && document.activeElement !== input) { input.value = has && value !== null ? value : ''; }
+      line.className = 'line' + (key === 'overall' ? ' overall' : '') + (has ? ' answered' : '');
+    }
+    paintBar(round, draft);
+  }
+
+  function paintBar(round, draft) {
+    var text = Live.fmt(T.progress, { done: countDone(round, draft.answers), total: round.reporters.length });
+    if (round.top_quota !== null && round.top_quota !== undefined && state.scheme.mode === 'grade') {
+      var top = window.BallotRules.topUsed(state.scheme, round, draft.answers);
+      text += ' · <span class="' + (top.used > top.limit ? 'over' : '') + '">' + Live.esc(Live.fmt(T.quota, top)) + '</span>';
+    }
+    Live.byId('progress').innerHTML = text;
+    Live.byId('sheet-error').innerHTML = draft.error ? '<p class="error">' + Live.esc(T.error) + ' ' + Live.esc(draft.error) + '</p>' : '';
+  }
+
+  function drawReview(round, draft) {
+    var problems = window.BallotRules.check(state.scheme, round, draft.answers);
+    var html = ['<h2>' + Live.esc(T.review_title) + '</h2>'];
+    if (problems.length) {
+      html.push('<ul class="problems">');
+      for (var i = 0; i < problems.length; i++) { html.push('<li>' + Live.esc(problemText(problems[i])) + '</li>'); }
+      html.push('</ul>');
+    } else {
+      html.push('<p class="ok">' + Live.esc(T.review_ok) + '</p>');
+    }
+    html.push('<table class="summary"><thead><tr><th>' + Live.esc(T.reporter) + '</th><th>' + Live.esc(T.overall) + '</th></tr></thead><tbody>');
+    for (var j = 0; j < round.reporters.length; j++) {
+      var r = round.reporters[j];
+      var given = draft.answers[r.id] || {};
+      var value = given.hasOwnProperty('overall') ? (given.overall === null ? state.scheme.abstain : given.overall) : '—';
+      html.push('<tr><td>' + Live.esc(r.name) + '</td><td>' + Live.esc(value) + '</td></tr>');
+    }
+    html.push('</tbody></table><div class="actions">');
+    html.push('<button type="button" id="back" class="secondary">' + Live.esc(T.back) + '</button>');
+    if (!problems.length) { html.push('<button type="button" id="confirm" class="primary">' + Live.esc(T.confirm) + '</button>'); }
+    html.push('</div>');
+    Live.byId('panel-review').innerHTML = html.join('');
+    show('panel-review');
+  }
+
+  function drawDone(round, draft) {
+    var html = [];
+    if (draft.pending) {
+      html.push('<p class="big pending">' + Live.esc(online ? T.sending : T.pending) + '</p>');
+    } else if (draft.receipt && draft.receipt.valid === false) {
+      html.push('<p class="big warn">' + Live.esc(T.submitted_invalid) + '</p><ul class="problems">');
+      for (var i = 0; i < draft.receipt.problems.length; i++) { html.push('<li>' + Live.esc(draft.receipt.problems[i]) + '</li>'); }
+      html.push('</ul>');
+    } else {
+      html.push('<p class="big ok">✓ ' + Live.esc(T.submitted) + '</p>');
+    }
+    if (!draft.pending) { html.push('<button type="button" id="change" class="secondary">' + Live.esc(T.change) + '</button>'); }
+    Live.byId('panel-done').innerHTML = html.join('');
+    show('panel-done');
+  }
+
+  function render() {
+    if (!state) { status(T.connecting); return; }
+    if (state.meeting.status === 'closed') { status(T.meeting_closed); return; }
+    var round = openRound();
+    if (!round) {
+      reviewing = false;
+      var last = state.last_round;
+      var mine = last && me && me.ballots && me.ballots[last.id];
+      status(last && last.status !== 'open' && mine ? T.round_closed : T.waiting);
+      return;
+    }
+    var draft = load(round.id);
+    if (draft.pending || (draft.receipt && !draft.editing)) { drawDone(round, draft); return; }
+    if (reviewing) { drawReview(round, draft); return; }
+    if (sheetRound !== round.id) { drawSheet(round); }
+    paintAnswers(round, draft);
+    show('panel-sheet');
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  function setAnswer(rid, key, value, remove) {
+    var round = openRound();
+    if (!round) { return; }
+    var draft = load(round.id);
+    draft.answers[rid] = draft.answers[rid] || {};
+    if (remove) { delete draft.answers[rid][key]; } else { draft.answers[rid][key] = value; }
+    draft.error = null;
+    save(round.id, draft);
+    paintAnswers(round, draft);
+  }
+
+  function send(round, draft) {
+    // socket.connected, not the online flag: socket.io delivers the snapshots that
+    // arrive with a (re)connect before it fires 'connect'
+    if (!draft.pending || !socket || !socket.connected) { render(); return; }
+    var pending = draft.pending;
+    if (inFlight === pending.submission) { render(); return; }
+    inFlight = pending.submission;
+    socket.timeout(15000).emit('submit_ballot', {
+      round: round.id, submission: pending.submission, seq: pending.seq, lines: pending.lines
+    }, function (err, ack) {
+      inFlight = null;
+      var current = load(round.id);
+      if (err) { render(); return; } // no answer: stays pending, re-sent on reconnect
+      if (ack && ack.ok) {
+        current.receipt = ack;
+        if (!current.pending || current.pending.submission === ack.submission || ack.superseded) { current.pending = null; }
+        current.editing = false;
+      } else {
+        current.pending = null;
+        current.editing = true;
+        current.error = ack && ack.error ? ack.error : '';
+      }
+      save(round.id, current);
+      render();
+    });
+    render();
+  }
+
+  function submit() {
+    var round = openRound();
+    if (!round) { return; }
+    var draft = load(round.id);
+    if (window.BallotRules.check(state.scheme, round, draft.answers).length) { return; }
+    draft.seq = Math.max(draft.seq || 0, draft.receipt ? draft.receipt.seq : 0) + 1;
+    draft.pending = { submission: newSubmissionId(), seq: draft.seq, lines: wireLines(round, draft.answers) };
+    draft.error = null;
+    save(round.id, draft);
+    reviewing = false;
+    send(round, draft);
+  }
+
+  // What the server has stored for this phone settles pending re-sends after a reload.
+  function reconcile() {
+    var round = openRound();
+    if (!round || !me) { return; }
+    var draft = load(round.id);
+    var stored = me.ballots ? me.ballots[round.id] : null;
+    var changed = false;
+    if (stored) {
+      if (draft.pending && draft.pending.submission === stored.submission) {
+        draft.pending = null;
+        draft.receipt = stored;
+        changed = true;
+      }
+      if (!draft.receipt && !draft.pending) {
+        draft.answers = stored.answers;
+        draft.receipt = stored;
+        draft.seq = stored.seq;
+        changed = true;
+      }
+    }
+    if (changed) { save(round.id, draft); }
+    if (draft.pending) { send(round, draft); }
+  }
+
+  function onClick(event) {
+    var target = event.target;
+    if (target.id === 'check') { reviewing = true; render(); return; }
+    if (target.id === 'back') { reviewing = false; render(); return; }
+    if (target.id === 'confirm') { submit(); return; }
+    if (target.id === 'next-open') { jumpToOpen(); return; }
+    if (target.id === 'change') {
+      var round = openRound();
+      if (round) { var draft = load(round.id); draft.editing = true; save(round.id, draft); render(); }
+      return;
+    }
+    if (target.className.indexOf('choice') === -1) { return; }
+    var line = target.parentNode.parentNode;
+    var rid = line.getAttribute('data-r');
+    var key = line.getAttribute('data-k');
+    if (target.getAttribute('data-abstain') === '1') { setAnswer(rid, key, null); } else { setAnswer(rid, key, target.getAttribute('data-v')); }
+  }
+
+  function onInput(event) {
+    var input = event.target;
+    if (!input.className || input.className.indexOf('score') === -1) { return; }
+    var line = input.parentNode.parentNode;
+    var text = input.value.replace(/\s/g, '');
+    var number = Number(text);
+    var ok = text !== '' && !isNaN(number) && number >= 0 && number <= 100 && Math.round(number * 10) === number * 10;
+    input.className = 'score' + (text !== '' && !ok ? ' wrong' : '');
+    setAnswer(line.getAttribute('data-r'), line.getAttribute('data-k'), ok ? number : null, !ok);
+  }
+
+  function jumpToOpen() {
+    var lines = Live.byId('sheet').querySelectorAll('.line');
+    for (var i = 0; i < lines.length; i++) {
+      if (lines[i].className.indexOf('answered') === -1) {
+        lines[i].scrollIntoView();
+        window.scrollBy(0, -60);
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  document.addEventListener('click', onClick);
+  document.addEventListener('input', onInput);
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && socket && socket.connected) {
+      socket.timeout(8000).emit('sync', {}, function (err, answer) {
+        if (err || !answer || !answer.ok) { return; }
+        state = answer.state;
+        me = answer.me;
+        reconcile();
+        render();
+      });
+    }
+  });
+
+  socket = Live.connect({ role: 'delegate' }, {
+    status: function (isOnline) {
+      online = isOnline;
+      var badge = Live.byId('connection');
+      badge.className = 'connection ' + (isOnline ? 'online' : 'offline');
+      badge.innerHTML = Live.esc(isOnline ? T.online : T.offline);
+      if (isOnline) { reconcile(); } else { inFlight = null; }
+      render();
+    },
+    state: function (snapshot) {
+      var before = state && state.round ? state.round.id : null;
+      state = snapshot;
+      if (!state.round || state.round.id !== before) { reviewing = false; }
+      reconcile();
+      render();
+    },
+    me: function (snapshot) { me = snapshot; reconcile(); render(); },
+    refused: function (message) { status(message, 'warn'); },
+    revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); }
+  });
+  window.PhoneApp = { socket: function () { return socket; } };
+  render();
+})(window, document);

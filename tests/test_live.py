@@ -1,0 +1,249 @@
+"""Socket.IO rules with Flask-SocketIO's test client (threading mode, pushes synchronous)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from meeting import rounds, tokens
+from meeting.extensions import socketio
+from meeting.models import Ballot
+from tests.conftest import PASSWORD, full_lines
+
+
+def delegate(app, token):
+    """A phone: the slip link sets the signed session, the socket rides on it."""
+    http = app.test_client()
+    assert http.get(f"/b/{token.secret}").status_code == 302
+    return socketio.test_client(app, flask_test_client=http, auth={"role": "delegate"})
+
+
+def organiser(app, username="admin", role="admin", meeting=None, make_organiser=None):
+    if make_organiser is not None:
+        make_organiser(username, role=role)
+    http = app.test_client()
+    http.post("/login", data={"username": username, "password": PASSWORD})
+    return socketio.test_client(
+        app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
+    )
+
+
+def inbox(client) -> dict[str, list]:
+    """Everything received since the last look, by event name."""
+    got: dict[str, list] = {}
+    for packet in client.get_received():
+        got.setdefault(packet["name"], []).append(packet["args"][0])
+    return got
+
+
+def received(client, name):
+    return inbox(client).get(name, [])
+
+
+@pytest.fixture
+def scene(app, db, live_meeting, make_organiser):
+    scoring_round = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
+    db.commit()
+    token = tokens.list_tokens(db, live_meeting)[0]
+    return live_meeting, scoring_round, token
+
+
+def ballot(meeting, scoring_round, submission="phone-sub-0001", seq=1, **kw):
+    return {
+        "round": scoring_round.id,
+        "submission": submission,
+        "seq": seq,
+        "lines": full_lines(meeting, scoring_round, **kw),
+    }
+
+
+def test_delegate_gets_both_snapshots_on_connect(app, scene):
+    _meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    assert phone.is_connected()
+    got = inbox(phone)
+    state = got["state"][-1]
+    assert state["round"]["id"] == scoring_round.id
+    assert [r["name"] for r in state["round"]["reporters"]] == ["述职人1", "述职人2", "述职人3"]
+    assert state["scheme"]["lines"][-1]["key"] == "overall"
+    me = got["me"][-1]
+    assert me["category"] == "党组成员" and me["ballots"] == {}
+
+
+def test_socket_without_a_slip_is_refused(app, scene):
+    anonymous = socketio.test_client(app, auth={"role": "delegate"})
+    assert not anonymous.is_connected()
+
+
+def test_revoked_slip_cannot_connect(app, db, scene):
+    _meeting, _scoring_round, token = scene
+    http = app.test_client()
+    http.get(f"/b/{token.secret}")
+    tokens.revoke_token(db, token, replace=False)
+    db.commit()
+    phone = socketio.test_client(app, flask_test_client=http, auth={"role": "delegate"})
+    assert not phone.is_connected()
+
+
+def test_ballot_is_acknowledged_after_commit_and_stored_once(app, db, scene):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    ack = phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    assert ack["ok"] and ack["valid"] and ack["revision"] == 1
+    again = phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    assert again["ok"] and again["duplicate"]
+    db.expire_all()
+    assert db.query(Ballot).count() == 1
+    me_after_reload = delegate(app, token)
+    assert (
+        received(me_after_reload, "me")[-1]["ballots"][str(scoring_round.id)]["submission"]
+        == "phone-sub-0001"
+    )
+
+
+FORGED = [
+    ("not a dict", "请求无法识别"),
+    ({"round": "1", "submission": "phone-sub-0001", "seq": 1, "lines": []}, "不存在"),
+    ({"round": 1, "submission": "phone-sub-0001", "seq": "1", "lines": []}, "刷新页面"),
+    ({"round": 1, "submission": "<script>", "seq": 1, "lines": []}, "刷新页面"),
+]
+
+
+@pytest.mark.parametrize(("payload", "fragment"), FORGED)
+def test_forged_events_get_an_error_ack_and_change_nothing(app, db, scene, payload, fragment):
+    _meeting, _scoring_round, token = scene
+    phone = delegate(app, token)
+    ack = phone.emit("submit_ballot", payload, callback=True)
+    assert ack["ok"] is False and fragment in ack["error"]
+    assert db.query(Ballot).count() == 0
+
+
+def test_grade_not_on_scale_and_duplicate_lines_are_refused(app, db, scene):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    body = ballot(meeting, scoring_round)
+    body["lines"][0]["v"] = "优秀"
+    assert "等次不在" in phone.emit("submit_ballot", body, callback=True)["error"]
+    body = ballot(meeting, scoring_round)
+    body["lines"][-1] = dict(body["lines"][0])
+    assert "重复" in phone.emit("submit_ballot", body, callback=True)["error"]
+    assert db.query(Ballot).count() == 0
+
+
+def test_huge_payload_changes_nothing(app, db, scene):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    body = ballot(meeting, scoring_round)
+    body["lines"] = body["lines"] * 5000
+    ack = phone.emit("submit_ballot", body, callback=True)
+    assert ack["ok"] is False
+    assert db.query(Ballot).count() == 0
+
+
+def test_another_meetings_round_is_not_found(app, db, scene, make_meeting):
+    _meeting, _scoring_round, token = scene
+    other = make_meeting(title="其他会议", status="live")
+    foreign = rounds.open_round(db, other, [r.id for r in other.reporters])
+    db.commit()
+    phone = delegate(app, token)
+    ack = phone.emit("submit_ballot", ballot(other, foreign), callback=True)
+    assert ack["ok"] is False and "不存在" in ack["error"]
+
+
+def test_closed_round_refuses_and_phone_is_told(app, db, scene, make_organiser):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    assert console.is_connected()
+    phone.get_received()
+    ack = console.emit("close_round", {"round": scoring_round.id}, callback=True)
+    assert ack["ok"] and ack["summary"]["voted"] == {}
+    state = received(phone, "state")[-1]
+    assert state["round"] is None and state["last_round"] == {
+        "id": scoring_round.id,
+        "status": "closed",
+    }
+    late = phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    assert late["ok"] is False and "已结束" in late["error"]
+    twice = console.emit("close_round", {"round": scoring_round.id}, callback=True)
+    assert twice["ok"] and twice["summary"] == ack["summary"]
+
+
+def test_projector_sees_turnout_but_never_grades(app, db, scene):
+    meeting, scoring_round, token = scene
+    screen = socketio.test_client(
+        app, auth={"role": "screen", "meeting": meeting.id, "key": meeting.screen_key}
+    )
+    assert screen.is_connected()
+    phone = delegate(app, token)
+    phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    state = received(screen, "state")[-1]
+    assert state["turnout"]["voted"] == 1 and state["turnout"]["eligible"] == 12
+    text = json.dumps(state, ensure_ascii=False)
+    assert "较好" not in text and "answers" not in text
+
+
+def test_projector_with_a_wrong_key_is_refused(app, scene):
+    meeting, _, _ = scene
+    for auth in (
+        {"role": "screen", "meeting": meeting.id, "key": "guess"},
+        {"role": "screen", "meeting": True, "key": meeting.screen_key},
+        {"role": "screen"},
+    ):
+        assert not socketio.test_client(app, auth=auth).is_connected()
+
+
+def test_organiser_events_need_an_organiser(app, db, scene, make_organiser):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    ack = phone.emit("close_round", {"round": scoring_round.id}, callback=True)
+    assert ack["ok"] is False and "没有权限" in ack["error"]
+    assert not socketio.test_client(
+        app, auth={"role": "organiser", "meeting": meeting.id}
+    ).is_connected()
+    clerk = organiser(app, "clerk", "clerk", meeting, make_organiser)
+    ack = clerk.emit("close_round", {"round": scoring_round.id}, callback=True)
+    assert ack["ok"] is False and "没有权限" in ack["error"]
+    db.expire_all()
+    assert rounds.get_round(db, meeting, scoring_round.id).status == "open"
+
+
+def test_console_shows_codes_that_have_not_voted(app, db, scene, make_organiser):
+    meeting, scoring_round, token = scene
+    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    delegate(app, token).emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    state = received(console, "state")[-1]
+    codes = [entry["code"] for entry in state["open_round"]["not_voted"]]
+    assert len(codes) == 11 and tokens.format_code(token.code) not in codes
+    assert state["open_round"]["turnout"]["valid"] == 1
+
+
+def test_organiser_opens_voids_and_reruns(app, db, scene, make_organiser):
+    meeting, scoring_round, _token = scene
+    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    refused = console.emit("open_round", {"reporters": [meeting.reporters[0].id]}, callback=True)
+    assert refused["ok"] is False and "另有一轮" in refused["error"]
+    assert (
+        console.emit("void_round", {"round": scoring_round.id, "reason": ""}, callback=True)["ok"]
+        is False
+    )
+    assert console.emit(
+        "void_round", {"round": scoring_round.id, "reason": "设备故障"}, callback=True
+    )["ok"]
+    rerun = console.emit("rerun_round", {"round": scoring_round.id}, callback=True)
+    assert rerun["ok"] and rerun["round"] != scoring_round.id
+
+
+def test_flooding_phone_is_slowed_down(app, scene):
+    _meeting, _scoring_round, token = scene
+    phone = delegate(app, token)
+    acks = [phone.emit("sync", {}, callback=True) for _ in range(40)]
+    assert any(a["ok"] is False and "频繁" in a["error"] for a in acks)
+
+
+def test_clock_sync_answers_with_server_time(app, scene):
+    _meeting, _scoring_round, token = scene
+    phone = delegate(app, token)
+    answer = phone.emit("time", {"t": 123}, callback=True)
+    assert answer["t"] == 123 and answer["server"] > 1_600_000_000_000
