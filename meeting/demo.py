@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from . import meetings, reporters, tokens
+from . import agenda, meetings, reporters, tokens
 from .models import Meeting
 
 TITLE = "2023年度机关党组织书记抓基层党建述职评议暨述责述廉会议"
@@ -61,7 +61,7 @@ REPORT = (
 
 
 def create_demo_meeting(session: Session) -> Meeting:
-    """Create the demo meeting with reporters, categories and 80 slips (flushes only)."""
+    """Create the demo meeting: reporters, categories, 80 slips, the agenda (flushes only)."""
     meeting = meetings.create_meeting(
         session, TITLE, ORGAN, held_on=date(2024, 1, 30), year=2023, preset="party_building"
     )
@@ -81,4 +81,5 @@ def create_demo_meeting(session: Session) -> Meeting:
         )
     for category, count in zip(meeting.categories, SLIPS, strict=True):
         tokens.generate_tokens(session, meeting, category, count)
+    agenda.build_agenda(session, meeting)
     return meeting

@@ -1,6 +1,23 @@
 """Typed SQLAlchemy 2.0 models, one module per area."""
 
 from .accounts import ROLE_ADMIN, ROLE_CLERK, Organiser
+from .agenda import (
+    ANSWERED,
+    APPROVED,
+    ASKING,
+    CLOSING,
+    CUSTOM,
+    NOT_REACHED,
+    OPENING,
+    PENDING,
+    REJECTED,
+    REPORT,
+    WRITTEN,
+    AgendaItem,
+    Comment,
+    Inquiry,
+    MeetingState,
+)
 from .base import Base, is_id, utcnow
 from .meetings import CLOSED, DRAFT, LIVE, STATUSES, AuditEntry, Category, Meeting, Reporter
 from .rounds import CLOSED_ROUND, OPEN, VOID, Ballot, RoundReporter, RoundToken, ScoringRound
@@ -8,22 +25,37 @@ from .tokens import ACTIVE, REVOKED, BallotToken
 
 __all__ = [
     "ACTIVE",
+    "ANSWERED",
+    "APPROVED",
+    "ASKING",
     "CLOSED",
     "CLOSED_ROUND",
+    "CLOSING",
+    "CUSTOM",
     "DRAFT",
     "LIVE",
+    "NOT_REACHED",
     "OPEN",
+    "OPENING",
+    "PENDING",
+    "REJECTED",
+    "REPORT",
     "REVOKED",
     "ROLE_ADMIN",
     "ROLE_CLERK",
     "STATUSES",
     "VOID",
+    "WRITTEN",
+    "AgendaItem",
     "AuditEntry",
     "Ballot",
     "BallotToken",
     "Base",
     "Category",
+    "Comment",
+    "Inquiry",
     "Meeting",
+    "MeetingState",
     "Organiser",
     "Reporter",
     "RoundReporter",
