@@ -29,10 +29,10 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import IntegrityError
 
-from . import ballots, errors, meetings, rounds, snapshots, tokens
+from . import agenda, ballots, comments, errors, inquiries, meetings, rounds, snapshots, tokens
 from .db import get_session
 from .extensions import socketio
-from .models import Meeting, Organiser, is_id
+from .models import BallotToken, Meeting, Organiser, is_id
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 DELEGATE_EVENTS_PER_SECOND = 5
@@ -80,17 +80,21 @@ class Pusher:
 
     def __init__(self) -> None:
         self.dirty: set[int] = set()
+        self.dirty_tokens: set[int] = set()
         self.lock = threading.Lock()
         self.task: Any = None
         self.app: Flask | None = None
 
-    def mark(self, meeting_id: int) -> None:
+    def mark(self, meeting_id: int, token_ids: list[int] | tuple[int, ...] = ()) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if app.config["LIVE_PUSH_INTERVAL"] <= 0:  # tests: push at once, deterministically
             push_state(meeting_id)
+            for token_id in token_ids:
+                push_me(token_id)
             return
         with self.lock:
             self.dirty.add(meeting_id)
+            self.dirty_tokens.update(token_ids)
             if self.task is None:
                 self.app = app
                 self.task = socketio.start_background_task(self.run)
@@ -102,17 +106,24 @@ class Pusher:
             socketio.sleep(interval)
             with self.lock:
                 changed, self.dirty = self.dirty, set()
+                phones, self.dirty_tokens = self.dirty_tokens, set()
             for meeting_id in changed:
                 try:
                     with self.app.app_context():
                         push_state(meeting_id)
                 except Exception:  # one bad push must not stop the pushes
                     self.app.logger.exception("push for meeting %s failed", meeting_id)
+            for token_id in phones:
+                try:
+                    with self.app.app_context():
+                        push_me(token_id)
+                except Exception:
+                    self.app.logger.exception("push for slip %s failed", token_id)
 
 
-def mark_changed(meeting_id: int) -> None:
-    """Schedule a push of the meeting's snapshots (call after the commit)."""
-    current_app.extensions["sanshu.live"].mark(meeting_id)
+def mark_changed(meeting_id: int, token_ids: list[int] | tuple[int, ...] = ()) -> None:
+    """Schedule a push of the meeting's snapshots, and of some phones' own ones."""
+    current_app.extensions["sanshu.live"].mark(meeting_id, token_ids)
 
 
 def push_state(meeting_id: int) -> None:
@@ -130,6 +141,17 @@ def push_state(meeting_id: int) -> None:
     socketio.emit("state", console, to=meeting_room(meeting_id, "organisers"))
 
 
+def push_me(token_id: int) -> None:
+    """Send one phone its own snapshot (its ballots and its questions)."""
+    db = get_session()
+    token = db.get(BallotToken, token_id)
+    if token is None:
+        return
+    me = snapshots.delegate_me(db, token)
+    db.rollback()
+    socketio.emit("me", me, to=token_room(token_id))
+
+
 def notify_token_revoked(token_id: int, message: str) -> None:
     """Tell a phone whose slip was just revoked (called by the view after its commit)."""
     socketio.emit("revoked", {"message": message}, to=token_room(token_id))
@@ -138,8 +160,8 @@ def notify_token_revoked(token_id: int, message: str) -> None:
 # --------------------------------------------------------------------------- plumbing
 
 
-def error_ack(message: Any) -> dict[str, Any]:
-    return {"ok": False, "error": str(message)}
+def error_ack(message: Any, **flags: Any) -> dict[str, Any]:
+    return {"ok": False, "error": str(message), **flags}
 
 
 def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -153,7 +175,8 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
             return handler(payload or {})
         except errors.DomainError as error:
             get_session().rollback()
-            return error_ack(error.message)
+            flags = {k: v for k, v in error.detail.items() if isinstance(v, bool | int | str)}
+            return error_ack(error.message, **flags)
         except Exception:
             get_session().rollback()
             current_app.logger.exception("socket event %s failed", handler.__name__)
@@ -307,9 +330,9 @@ def organiser_action(
         db = get_session()
         organiser = db.get(Organiser, ident.organiser_id)
         meeting = meetings.get_meeting(db, ident.meeting_id)
-        result = commit(lambda session: action(session, meeting, organiser, payload))
-        mark_changed(meeting.id)
-        return {"ok": True, **(result or {})}
+        result = dict(commit(lambda session: action(session, meeting, organiser, payload)) or {})
+        mark_changed(meeting.id, result.pop("_phones", ()))
+        return {"ok": True, **result}
 
     return wrapper
 
@@ -355,6 +378,223 @@ def on_rerun_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-
         db, rounds.get_round(db, meeting, _id(payload, "round")), organiser
     )
     return {"round": scoring_round.id}
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+def _now() -> int:
+    return snapshots.server_time()
+
+
+def _flag(payload: dict[str, Any], key: str) -> bool:
+    return payload.get(key) is True
+
+
+@socketio.on("agenda_start")
+@organiser_action
+def on_agenda_start(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.start(db, meeting, _now(), organiser)
+    return {}
+
+
+@socketio.on("agenda_next")
+@organiser_action
+def on_agenda_next(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.advance(db, meeting, _now(), _flag(payload, "close_round"), organiser)
+    return {}
+
+
+@socketio.on("agenda_back")
+@organiser_action
+def on_agenda_back(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.back(db, meeting, _now(), _flag(payload, "close_round"), organiser)
+    return {}
+
+
+@socketio.on("agenda_goto")
+@organiser_action
+def on_agenda_goto(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.go_to(
+        db,
+        meeting,
+        payload.get("item"),
+        payload.get("phase"),
+        _now(),
+        _flag(payload, "close_round"),
+        organiser,
+    )
+    return {}
+
+
+@socketio.on("timer")
+@organiser_action
+def on_timer(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    action = payload.get("action") if isinstance(payload.get("action"), str) else ""
+    agenda.timer(db, meeting, action, _now(), payload.get("seconds"))
+    return {}
+
+
+@socketio.on("agenda_build")
+@organiser_action
+def on_agenda_build(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.build_agenda(db, meeting, replace=_flag(payload, "replace"))
+    return {}
+
+
+@socketio.on("agenda_add")
+@organiser_action
+def on_agenda_add(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    kind = payload.get("kind") if isinstance(payload.get("kind"), str) else ""
+    title = payload.get("title") if isinstance(payload.get("title"), str) else ""
+    item = agenda.add_item(db, meeting, kind, title, payload.get("reporter"))
+    return {"item": item.id}
+
+
+@socketio.on("agenda_remove")
+@organiser_action
+def on_agenda_remove(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.remove_item(db, meeting, payload.get("item"))
+    return {}
+
+
+@socketio.on("agenda_reorder")
+@organiser_action
+def on_agenda_reorder(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.reorder_items(db, meeting, payload.get("items"))
+    return {}
+
+
+@socketio.on("agenda_durations")
+@organiser_action
+def on_agenda_durations(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    _require_admin(organiser)
+    agenda.set_durations(
+        db, meeting, payload.get("item"), payload.get("minutes"), payload.get("answer_minutes")
+    )
+    return {}
+
+
+@socketio.on("speaker")
+@organiser_action
+def on_speaker(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    agenda.set_speaker(db, meeting, payload.get("name"), payload.get("role"))
+    return {}
+
+
+@socketio.on("inquiries_open")
+@organiser_action
+def on_inquiries_open(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    agenda.open_inquiries(db, meeting, payload.get("reporter"))
+    return {}
+
+
+# --------------------------------------------------------------------------- questions
+
+
+@socketio.on("submit_inquiry")
+@acked
+def on_submit_inquiry(payload: dict[str, Any]) -> dict[str, Any]:
+    ident = identity("delegate")
+    inquiry = commit(lambda db: inquiries.submit_inquiry(db, ident.token_id, payload))  # type: ignore[arg-type]
+    mark_changed(ident.meeting_id, [ident.token_id])  # type: ignore[list-item]
+    return {"ok": True, "question": inquiry.id, "status": inquiry.status}
+
+
+def _moderate(operation: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    """An organiser (admin or clerk) acts on one question; its asker's phone is updated."""
+
+    def action(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+        inquiry = operation(db, meeting, payload)
+        return {"_phones": [inquiry.token_id] if inquiry.token_id else []}
+
+    action.__name__ = operation.__name__
+    return organiser_action(action)
+
+
+socketio.on_event(
+    "inquiry_approve", _moderate(lambda db, m, p: inquiries.approve(db, m, p.get("id")))
+)
+socketio.on_event(
+    "inquiry_reject",
+    _moderate(lambda db, m, p: inquiries.reject(db, m, p.get("id"), p.get("reason"))),
+)
+socketio.on_event(
+    "inquiry_edit", _moderate(lambda db, m, p: inquiries.edit(db, m, p.get("id"), p.get("text")))
+)
+socketio.on_event(
+    "inquiry_asking", _moderate(lambda db, m, p: inquiries.mark_asking(db, m, p.get("id"), _now()))
+)
+socketio.on_event(
+    "inquiry_answered",
+    _moderate(lambda db, m, p: inquiries.mark_answered(db, m, p.get("id"), p.get("summary"))),
+)
+socketio.on_event(
+    "inquiry_not_reached",
+    _moderate(lambda db, m, p: inquiries.mark_not_reached(db, m, p.get("id"))),
+)
+socketio.on_event(
+    "inquiry_add",
+    _moderate(
+        lambda db, m, p: inquiries.add_spoken(
+            db, m, p.get("reporter"), p.get("text"), p.get("asker")
+        )
+    ),
+)
+
+
+@socketio.on("inquiry_reorder")
+@organiser_action
+def on_inquiry_reorder(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    inquiries.reorder(db, meeting, payload.get("ids"))
+    return {}
+
+
+# --------------------------------------------------------------------------- comments
+
+
+@socketio.on("comment_add")
+@organiser_action
+def on_comment_add(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    comment = comments.add_comment(
+        db,
+        meeting,
+        payload.get("reporter"),
+        payload.get("name"),
+        payload.get("role"),
+        payload.get("summary"),
+    )
+    return {"comment": comment.id}
+
+
+@socketio.on("comment_update")
+@organiser_action
+def on_comment_update(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    comments.update_comment(
+        db,
+        meeting,
+        payload.get("id"),
+        payload.get("name"),
+        payload.get("role"),
+        payload.get("summary"),
+    )
+    return {}
+
+
+@socketio.on("comment_delete")
+@organiser_action
+def on_comment_delete(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
+    comments.delete_comment(db, meeting, payload.get("id"))
+    return {}
 
 
 def init_app(app: Flask) -> None:

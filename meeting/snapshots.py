@@ -13,8 +13,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ballots, rounds, tokens
-from .models import VOID, BallotToken, Category, Meeting, ScoringRound
+from . import agenda, ballots, comments, inquiries, rounds, tokens
+from .models import (
+    ASKING,
+    PENDING,
+    VOID,
+    WRITTEN,
+    AgendaItem,
+    BallotToken,
+    Category,
+    Meeting,
+    MeetingState,
+    ScoringRound,
+)
 from .scoring import SAME_GRADE_MIN_REPORTERS, scheme_from_dict, top_quota_limit
 
 
@@ -99,15 +110,100 @@ def turnout_info(session: Session, meeting: Meeting, scoring_round: ScoringRound
     }
 
 
+def reporter_info(meeting: Meeting, reporter_id: int | None) -> dict[str, Any] | None:
+    reporter = next((r for r in meeting.reporters if r.id == reporter_id), None)
+    if reporter is None:
+        return None
+    return {
+        "id": reporter.id,
+        "name": reporter.name,
+        "title": reporter.title,
+        "unit": reporter.unit,
+    }
+
+
+def now_info(session: Session, meeting: Meeting, state: MeetingState | None) -> dict[str, Any]:
+    """The agenda position: item, phase, countdown (absolute end or remaining), speaker."""
+    if state is None:
+        return {"started": False, "finished": False, "item": None, "phase": None, "timer": None}
+    item = session.get(AgendaItem, state.item_id) if state.item_id else None
+    items = agenda.list_items(session, meeting)
+    info: dict[str, Any] = {
+        "started": state.started,
+        "finished": state.finished,
+        "item": None,
+        "phase": None,
+        "timer": {
+            "running": state.timer_running,
+            "ends_ms": state.timer_ends_ms,
+            "remaining_ms": state.timer_remaining_ms,
+            "duration_ms": state.timer_duration_ms,
+        }
+        if item is not None
+        else None,
+        "speaker": state.speaker or None,
+        "version": state.version,
+    }
+    if item is not None:
+        phase = item.phases[state.phase_index]
+        info["item"] = {
+            "id": item.id,
+            "kind": item.kind,
+            "title": item.title,
+            "index": items.index(item) if item in items else 0,
+            "count": len(items),
+            "reporter": reporter_info(meeting, item.reporter_id),
+        }
+        info["phase"] = {
+            "key": phase["key"],
+            "label": str(agenda.PHASE_LABELS.get(phase["key"], phase["key"])),
+            "index": state.phase_index,
+            "count": len(item.phases),
+        }
+        if item.kind == WRITTEN:
+            info["written"] = [
+                {"name": r.name, "unit": r.unit} for r in meeting.reporters if not r.on_site
+            ]
+    return info
+
+
+def queue_info(session: Session, meeting: Meeting, state: MeetingState | None) -> dict[str, Any]:
+    """What the room may see of the questions: the one being asked and the approved queue."""
+    reporter_id = state.inquiry_reporter_id if state else None
+    current = None
+    queue = []
+    for inquiry in inquiries.list_inquiries(session, meeting):
+        entry = {
+            "id": inquiry.id,
+            "text": inquiry.text,
+            "asker": inquiry.asker_name,
+            "reporter": inquiry.reporter_id,
+        }
+        if inquiry.status == ASKING:
+            current = entry
+        elif inquiry.status == "approved":
+            queue.append(entry)
+    return {
+        "open_for": reporter_info(meeting, reporter_id),
+        "current": current,
+        "queue": queue,
+    }
+
+
 def delegate_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     """Broadcast to every phone of the meeting: the same for all of them."""
     open_round = rounds.get_open_round(session, meeting.id)
     last = open_round or latest_round(session, meeting)
+    state = session.get(MeetingState, meeting.id)
     return {
         "meeting": meeting_info(meeting),
         "scheme": scheme_info(meeting),
         "round": round_info(meeting, open_round),
         "last_round": {"id": last.id, "status": last.status} if last else None,
+        "now": now_info(session, meeting, state),
+        "inquiry": {
+            "open_for": reporter_info(meeting, state.inquiry_reporter_id if state else None)
+        },
         "server_time": server_time(),
     }
 
@@ -115,21 +211,37 @@ def delegate_state(session: Session, meeting: Meeting) -> dict[str, Any]:
 def delegate_me(session: Session, token: BallotToken) -> dict[str, Any]:
     """Only for this phone: its category and its stored ballots."""
     category = session.get(Category, token.category_id)
+    meeting = session.get(Meeting, token.meeting_id)
+    names = {r.id: r.name for r in meeting.reporters} if meeting else {}
     return {
         "token": token.id,
         "category": category.name if category else "",
         "may_inquire": bool(category and category.may_inquire),
         "ballots": ballots.list_my_ballots(session, token),
+        "questions": [
+            {
+                "id": q.id,
+                "reporter": names.get(q.reporter_id, ""),
+                "text": q.text,
+                "status": q.status,
+                "status_label": str(inquiries.STATUS_LABELS[q.status]),
+                "reject_reason": q.reject_reason,
+            }
+            for q in inquiries.list_mine(session, token.id)
+        ],
     }
 
 
 def screen_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     """The projector: the round on screen and its turnout, never a grade."""
     current = latest_round(session, meeting)
+    state = session.get(MeetingState, meeting.id)
     return {
         "meeting": meeting_info(meeting),
         "round": round_info(meeting, current),
         "turnout": turnout_info(session, meeting, current) if current else None,
+        "now": now_info(session, meeting, state),
+        "inquiry": queue_info(session, meeting, state),
         "server_time": server_time(),
     }
 
@@ -158,8 +270,57 @@ def console_state(session: Session, meeting: Meeting) -> dict[str, Any]:
             info["voted"], info["eligible"] = counts.total_voted, counts.total_eligible
             info["valid"], info["invalid"] = counts.valid, counts.invalid
         history.append(info)
+    state = session.get(MeetingState, meeting.id)
+    now = now_info(session, meeting, state)
+    focus = (now.get("item") or {}).get("reporter") or {}
+    focus_id = focus.get("id") or (state.inquiry_reporter_id if state else None)
+    all_questions = inquiries.list_inquiries(session, meeting)
     return {
         "meeting": meeting_info(meeting),
+        "now": now,
+        "agenda": [
+            {
+                "id": item.id,
+                "kind": item.kind,
+                "title": item.title,
+                "reporter_id": item.reporter_id,
+                "phases": [
+                    dict(phase, label=str(agenda.PHASE_LABELS.get(phase["key"], phase["key"])))
+                    for phase in item.phases
+                ],
+            }
+            for item in agenda.list_items(session, meeting)
+        ],
+        "inquiry": queue_info(session, meeting, state),
+        "questions": [
+            {
+                "id": q.id,
+                "reporter_id": q.reporter_id,
+                "text": q.text,
+                "asker": q.asker_name,
+                "category": q.asker_category,
+                "status": q.status,
+                "status_label": str(inquiries.STATUS_LABELS[q.status]),
+                "reject_reason": q.reject_reason,
+                "answer": q.answer_summary,
+                "edited": q.edited,
+            }
+            for q in all_questions
+            if q.status == PENDING or q.reporter_id == focus_id
+        ],
+        "focus_reporter": focus_id,
+        "comments": [
+            {
+                "id": c.id,
+                "reporter_id": c.reporter_id,
+                "name": c.commenter_name,
+                "role": c.commenter_role,
+                "summary": c.summary,
+            }
+            for c in comments.list_comments(session, meeting, focus_id)
+        ]
+        if focus_id
+        else [],
         "open_round": open_info,
         "rounds": history,
         "reporters": [

@@ -64,6 +64,12 @@ PHONE_TEXT = {
     "revoked": _l("This slip has been revoked. Please ask the staff for a new slip."),
     "reporter": _l("Reporter"),
     "overall": _l("Overall"),
+    "ask_title": _l("Ask {name} a question"),
+    "question_hint": _l("Your question (at most 300 characters)"),
+    "name_optional": _l("Your name (optional)"),
+    "send_question": _l("Send the question"),
+    "question_sent": _l("Sent. The moderator reviews it before it is asked."),
+    "my_questions": _l("My questions"),
 }
 
 

@@ -23,6 +23,8 @@ SCREEN_TEXT = {
     "turnout": _l("Turnout"),
     "total": _l("Total"),
     "reconnecting": _l("Reconnecting…"),
+    "commenting": _l("Commenting"),
+    "next_questions": _l("Next questions"),
 }
 
 

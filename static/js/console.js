@@ -16,10 +16,14 @@
     box.innerHTML = Live.esc(text || '');
   }
 
-  function act(event, payload, done) {
+  function act(event, payload, done, failed) {
     socket.timeout(10000).emit(event, payload, function (err, ack) {
       if (err) { message(T.offline); return; }
-      if (!ack.ok) { message(ack.error); return; }
+      if (!ack.ok) {
+        if (failed && failed(ack)) { return; }
+        message(ack.error);
+        return;
+      }
       message('');
       if (done) { done(ack); }
     });
@@ -35,7 +39,10 @@
       panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.needs_live) + '</p>';
       return;
     }
-    var html = ['<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.pick) + '</p>'];
+    // with an agenda, rounds open by themselves in the scoring phases: the picker folds away
+    var folded = state.agenda && state.agenda.length;
+    var wasOpen = panel.querySelector('details') && panel.querySelector('details').open;
+    var html = ['<details' + (!folded || wasOpen ? ' open' : '') + '><summary><b>' + Live.esc(T.open_title) + '</b></summary><p class="hint">' + Live.esc(T.pick) + '</p>'];
     html.push('<p class="buttons"><button type="button" data-pick="written">' + Live.esc(T.pick_written) + '</button>');
     html.push('<button type="button" data-pick="all">' + Live.esc(T.pick_all) + '</button>');
     html.push('<button type="button" data-pick="none">' + Live.esc(T.pick_none) + '</button></p><div class="pick-list">');
@@ -47,7 +54,7 @@
     }
     html.push('</div><p><input id="round-title" placeholder="' + Live.esc(T.round_title) + '"> ');
     if (boot.admin) { html.push('<button type="button" class="primary" id="open-round">' + Live.esc(T.open) + '</button>'); }
-    html.push('</p>');
+    html.push('</p></details>');
     panel.innerHTML = html.join('');
   }
 

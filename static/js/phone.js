@@ -203,14 +203,107 @@
     show('panel-done');
   }
 
+  // ------------------------------------------------------------------ now and questions
+
+  function remaining(timer) {
+    if (!timer) { return null; }
+    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
+    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
+  }
+
+  function tick() {
+    var clock = Live.byId('now-clock');
+    if (!clock || !state || !state.now || !state.now.timer) { return; }
+    var left = remaining(state.now.timer);
+    clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
+    clock.className = 'clock' + (left !== null && left < 0 ? ' overtime' : '');
+  }
+
+  var nowHtml = '';
+  function drawNow() {
+    var box = Live.byId('now');
+    var now = state && state.now;
+    var html = '';
+    if (now && now.started && now.item) {
+      var who = now.item.reporter;
+      html = '<span class="phase">' + Live.esc(now.phase.label) + '</span> ' +
+        Live.esc(who ? who.name : now.item.title) +
+        (who ? ' <small>' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</small>' : '') +
+        ' <span id="now-clock" class="clock"></span>';
+    }
+    if (html !== nowHtml) { box.innerHTML = html; nowHtml = html; }
+    box.className = 'now' + (html ? ' visible' : '');
+    tick();
+  }
+
+  var questionSubmission = null;
+  var questionFormFor = null;
+  function drawQuestions() {
+    var panel = Live.byId('panel-question');
+    var openFor = state && state.inquiry ? state.inquiry.open_for : null;
+    var mine = me && me.questions ? me.questions : [];
+    if (!me || (!me.may_inquire && !mine.length) || (!openFor && !mine.length)) { panel.style.display = 'none'; return; }
+    panel.style.display = '';
+    if (openFor && me.may_inquire) {
+      if (questionFormFor !== openFor.id) {
+        questionFormFor = openFor.id;
+        Live.byId('question-form').innerHTML = '<h2>' + Live.esc(Live.fmt(T.ask_title, { name: openFor.name })) + '</h2>' +
+          '<textarea id="question-text" maxlength="300" placeholder="' + Live.esc(T.question_hint) + '"></textarea>' +
+          '<input id="question-name" maxlength="20" placeholder="' + Live.esc(T.name_optional) + '">' +
+          '<button type="button" class="primary wide" id="send-question">' + Live.esc(T.send_question) + '</button><p id="question-note" class="hint"></p>';
+      }
+    } else {
+      questionFormFor = null;
+      Live.byId('question-form').innerHTML = '';
+    }
+    var html = [];
+    if (mine.length) {
+      html.push('<h3>' + Live.esc(T.my_questions) + '</h3><ul class="my-questions">');
+      for (var i = 0; i < mine.length; i++) {
+        var q = mine[i];
+        html.push('<li><span class="tag ' + q.status + '">' + Live.esc(q.status_label) + '</span> ' + Live.esc(q.text) +
+          (q.reject_reason ? '<br><small>' + Live.esc(q.reject_reason) + '</small>' : '') + '</li>');
+      }
+      html.push('</ul>');
+    }
+    Live.byId('question-list').innerHTML = html.join('');
+  }
+
+  function sendQuestion() {
+    var openFor = state && state.inquiry ? state.inquiry.open_for : null;
+    if (!openFor || !socket || !socket.connected) { return; }
+    var text = Live.byId('question-text').value;
+    questionSubmission = questionSubmission || newSubmissionId();
+    var button = Live.byId('send-question');
+    button.disabled = true;
+    socket.timeout(10000).emit('submit_inquiry', {
+      reporter: openFor.id, text: text, name: Live.byId('question-name').value, submission: questionSubmission
+    }, function (err, ack) {
+      button.disabled = false;
+      var note = Live.byId('question-note');
+      if (err) { note.innerHTML = Live.esc(T.pending); return; }
+      if (ack.ok) {
+        questionSubmission = null;
+        Live.byId('question-text').value = '';
+        note.className = 'ok';
+        note.innerHTML = Live.esc(T.question_sent);
+      } else {
+        note.className = 'error';
+        note.innerHTML = Live.esc(ack.error);
+      }
+    });
+  }
+
   function render() {
+    drawNow();
+    drawQuestions();
     if (!state) { status(T.connecting); return; }
     if (state.meeting.status === 'closed') { status(T.meeting_closed); return; }
     var round = openRound();
     if (!round) {
       reviewing = false;
       var last = state.last_round;
-      var mine = last && me && me.ballots && me.ballots[last.id];
+      var mine = last && ((me && me.ballots && me.ballots[last.id]) || load(last.id).receipt);
       status(last && last.status !== 'open' && mine ? T.round_closed : T.waiting);
       return;
     }
@@ -303,6 +396,7 @@
   function onClick(event) {
     var target = event.target;
     if (target.id === 'check') { reviewing = true; render(); return; }
+    if (target.id === 'send-question') { sendQuestion(); return; }
     if (target.id === 'back') { reviewing = false; render(); return; }
     if (target.id === 'confirm') { submit(); return; }
     if (target.id === 'next-open') { jumpToOpen(); return; }
@@ -311,7 +405,7 @@
       if (round) { var draft = load(round.id); draft.editing = true; save(round.id, draft); render(); }
       return;
     }
-    if (target.className.indexOf('choice') === -1) { return; }
+    if (typeof target.className !== 'string' || target.className.indexOf('choice') === -1) { return; }
     var line = target.parentNode.parentNode;
     var rid = line.getAttribute('data-r');
     var key = line.getAttribute('data-k');
@@ -376,6 +470,9 @@
     refused: function (message) { status(message, 'warn'); },
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); }
   });
+  // the countdown as this page computes it (server clock, skew corrected)
+  window.remainingMs = function () { return state && state.now ? remaining(state.now.timer) : null; };
+  setInterval(tick, 500);
   window.PhoneApp = { socket: function () { return socket; } };
   render();
 })(window, document);

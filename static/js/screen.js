@@ -29,13 +29,74 @@
       '<p class="round-title">' + Live.esc(round.title) + '</p>' + (turnout ? turnoutHtml(turnout) : '');
   }
 
+  function remaining(timer) {
+    if (!timer) { return null; }
+    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
+    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
+  }
+
+  function tick() {
+    var clock = Live.byId('countdown');
+    if (!clock || !state || !state.now || !state.now.timer) { return; }
+    var left = remaining(state.now.timer);
+    clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
+    clock.className = 'countdown' + (left !== null && left < 0 ? ' overtime' : '') + (state.now.timer.running ? '' : ' paused');
+  }
+
+  function neutral() {
+    return '<div class="neutral"><p>' + Live.esc(state.meeting.title) + '</p></div>';
+  }
+
+  function speakerHtml(now) {
+    var who = now.item.reporter;
+    return '<p class="phase-label">' + Live.esc(now.phase.label) + '</p>' +
+      '<p class="speaker">' + Live.esc(who ? who.name : now.item.title) + '</p>' +
+      (who ? '<p class="speaker-meta">' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</p>' : '');
+  }
+
+  function phaseHtml(now) {
+    var key = now.phase.key;
+    var clock = '<p class="countdown" id="countdown"></p>';
+    if (key === 'scoring' && state.round) { return roundHtml(state.round, state.turnout); }
+    if (key === 'report') { return speakerHtml(now) + clock; }
+    if (key === 'comment') {
+      var speaker = now.speaker ? '<p class="speaker-meta">' + Live.esc(T.commenting) + ': <b>' + Live.esc(now.speaker.name) + '</b> ' + Live.esc(now.speaker.role) + '</p>' : '';
+      return speakerHtml(now) + speaker + clock;
+    }
+    if (key === 'inquiry') {
+      var q = state.inquiry;
+      var html = ['<p class="phase-label">' + Live.esc(now.phase.label) + ' · ' + Live.esc(now.item.reporter ? now.item.reporter.name : now.item.title) + '</p>'];
+      if (q.current) {
+        html.push('<div class="question-now">' + Live.esc(q.current.text) + (q.current.asker ? '<span class="asker">' + Live.esc(q.current.asker) + '</span>' : '') + '</div>');
+      }
+      html.push(clock);
+      if (q.queue.length) {
+        html.push('<p class="phase-label">' + Live.esc(T.next_questions) + '</p><ol class="queue">');
+        for (var i = 0; i < q.queue.length && i < 5; i++) { html.push('<li>' + Live.esc(q.queue[i].text) + '</li>'); }
+        html.push('</ol>');
+      }
+      return html.join('');
+    }
+    if (key === 'written') {
+      var names = ['<p class="phase-label">' + Live.esc(now.phase.label) + '</p><p class="round-title">' + Live.esc(now.item.title) + '</p><div class="names">'];
+      for (var n = 0; n < (now.written || []).length; n++) { names.push('<div>' + Live.esc(now.written[n].name) + '</div>'); }
+      names.push('</div>');
+      return names.join('');
+    }
+    return '<p class="phase-label">' + Live.esc(now.phase.label) + '</p><p class="speaker">' + Live.esc(now.item.title) + '</p>' + clock;
+  }
+
   function draw() {
     var html;
     if (!state) { return; }
-    if (state.round) {
+    var now = state.now;
+    if (now && now.started && !now.finished && now.item) {
+      html = phaseHtml(now);
+    } else if (state.round) {
+      // outside the agenda: the latest round, open or "scoring has closed"
       html = roundHtml(state.round, state.turnout);
     } else {
-      html = '<div class="neutral"><p>' + Live.esc(state.meeting.title) + '</p></div>';
+      html = neutral();
     }
     // redraw only what changed: no flicker, bars animate
     if (html !== lastHtml) {
@@ -43,7 +104,12 @@
       main.innerHTML = html;
       lastHtml = html;
     }
+    tick();
   }
+
+  // the countdown as this page computes it (server clock, skew corrected)
+  window.remainingMs = function () { return state && state.now ? remaining(state.now.timer) : null; };
+  setInterval(tick, 200);
 
   Live.connect({ role: 'screen', meeting: boot.meeting, key: boot.key }, {
     status: function (online) { Live.byId('link').innerHTML = online ? '' : Live.esc(T.reconnecting); },

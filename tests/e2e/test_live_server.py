@@ -13,7 +13,7 @@ from meeting.db import get_session
 from meeting.models import Ballot
 from tests.builders import build_meeting
 from tests.live_server import LiveServer
-from tests.phones import join_all
+from tests.phones import join_all, run_async
 
 pytestmark = pytest.mark.server
 
@@ -69,7 +69,7 @@ def test_simultaneous_ballots_are_all_stored_once_and_reach_the_projector(live_s
         await screen.disconnect()
         return [acks, pushes]
 
-    acks, pushes = asyncio.run(run())
+    acks, pushes = run_async(run())
     assert all(a["ok"] and a["valid"] for a in acks)
     rows = stored(live_server)
     assert len(rows) == 40 and len({token for token, _ in rows}) == 40
@@ -100,7 +100,7 @@ def test_killed_server_loses_no_acknowledged_ballot(tmp_path):
         return [acks, reconnects]
 
     try:
-        acks, reconnects = asyncio.run(run())
+        acks, reconnects = run_async(run())
     finally:
         server.stop()
     assert all(a["ok"] for a in acks) and reconnects >= 20
@@ -123,7 +123,7 @@ def test_resend_after_a_lost_ack_is_not_stored_twice(live_server):
         await phone.close()
         return [first, again]
 
-    first, again = asyncio.run(run())
+    first, again = run_async(run())
     assert first["ok"] and again["ok"] and again["duplicate"]
     assert len(stored(live_server)) == 1
 
@@ -151,7 +151,7 @@ def test_oversized_message_is_dropped_and_the_server_carries_on(live_server):
         await asyncio.gather(*(p.close() for p in phones))
         return ack
 
-    ack = asyncio.run(run())
+    ack = run_async(run())
     assert ack["ok"]
     assert len(stored(live_server)) == 1
 
@@ -171,7 +171,7 @@ def test_gevent_server_takes_ballots_too(tmp_path):
             await asyncio.gather(*(p.close() for p in phones))
             return acks
 
-        acks = asyncio.run(run())
+        acks = run_async(run())
     finally:
         server.stop()
     assert all(a["ok"] for a in acks)
