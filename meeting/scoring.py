@@ -11,7 +11,7 @@ weights and imported scores enter through ``Fraction(str(x))`` so that 33.3 mean
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -434,7 +434,11 @@ def tally_line(
         abstain = len(answers) - len(votes)
         if scheme.mode == GRADE:
             counts = [sum(1 for v in votes if v == label) for label in labels]
-            mean = sum((line.points(v) for v in votes), Fraction(0)) / len(votes) if votes else None
+            points = sum(
+                (n * grade.points for n, grade in zip(counts, line.grades, strict=True)),
+                Fraction(0),
+            )
+            mean = points / len(votes) if votes else None
             by_category[cid] = LineCategoryTally(counts, abstain, [], 0, mean)
         else:
             kept, dropped = trimmed([exact(v) for v in votes], scheme.trim_extremes)
@@ -574,3 +578,35 @@ def rank(tallies: Sequence[ReporterTally]) -> None:
             current = position
             previous = t.final_rounded
         t.rank = current
+
+
+@dataclass(frozen=True)
+class ReporterInput:
+    """What one reporter is tallied from: the round that scored them."""
+
+    reporter_id: int
+    issued: Mapping[int, int]  # category id -> eligible tokens in that round
+    ballots: Sequence[BallotInfo]  # that round's ballots, valid and invalid
+    imported: Mapping[str, Any]  # imported component scores (日常考核 ...)
+
+
+def tally_meeting(
+    scheme: Scheme,
+    categories: Sequence[CategoryInfo],
+    inputs: Sequence[ReporterInput],
+    pause: Callable[[], None] | None = None,
+) -> list[ReporterTally]:
+    """Tally every reporter and rank them: the one function all results come from.
+
+    ``pause`` (optional) is called after each reporter, so a caller running on an event
+    loop can let other work through during a long tally.
+    """
+    tallies = []
+    for i in inputs:
+        tallies.append(
+            tally_reporter(scheme, categories, i.reporter_id, i.issued, i.ballots, i.imported)
+        )
+        if pause is not None:
+            pause()
+    rank(tallies)
+    return tallies
