@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from meeting import meetings, reporters, rounds, tokens
+from meeting import ballots, meetings, reporters, rounds, tokens
 from meeting.scoring import OVERALL, scheme_from_dict
 
 FIVE_CATEGORIES = 5
@@ -84,3 +84,65 @@ def build_meeting(
         ids,
         dict(meeting.scheme),
     )
+
+
+def build_known_meeting(db: Session) -> Any:
+    """Three reporters, two categories (40/60), five ballots of which one is invalid.
+
+    Overall grades (好100 较好80 一般60 差40), 不了解 = abstain:
+      党组成员  B1: 甲 好,   乙 较好, 丙 一般   (甲's first dimension: 不了解)
+      党组成员  B2: 甲 较好, 乙 好,   丙 较好
+      党员代表  B3: 甲 好,   乙 一般, 丙 差
+      党员代表  B4: 甲 较好, 乙 较好, 丙 不了解
+      党员代表  B5: 好 for all three -> over the quota (1) and all the same: invalid
+    By hand:
+      甲: means 90 / 90 -> 90.00; 好 2 较好 2 -> 50.0 / 50.0; daily 90 -> final 90.00 好, rank 1;
+          first dimension: 党组成员 80, 党员代表 90 -> 86.00
+      乙: means 90 / 70 -> 0.4*90 + 0.6*70 = 78.00; 25.0/50.0/25.0; daily 70 -> 75.60 一般, rank 2
+      丙: means 70 / 40 -> 52.00; 较好/一般/差 one each -> 33.4/33.3/33.3 (largest remainder,
+          ties to the better grade); no daily score -> final 52.00 差 (reminder talk), rank 3
+    """
+    meeting = meetings.create_meeting(db, "已知结果的会议", "机关党组")
+    for category in list(meeting.categories):
+        if category.name not in ("党组成员", "党员代表"):
+            meetings.delete_category(db, meeting, category.id)
+    weights = {"党组成员": 40, "党员代表": 60}
+    meetings.update_categories(
+        db, meeting, [(c.id, c.name, weights[c.name], c.may_inquire) for c in meeting.categories]
+    )
+    for name, daily in (("甲", 90), ("乙", 70), ("丙", None)):
+        reporters.add_reporter(
+            db,
+            meeting,
+            reporters.ReporterData(
+                name=name, unit=f"{name}处", component_scores={"c1": daily} if daily else {}
+            ),
+        )
+    lead, members = meeting.categories
+    tokens.generate_tokens(db, meeting, lead, 2)
+    tokens.generate_tokens(db, meeting, members, 3)
+    meetings.set_status(db, meeting, "live")
+    a, b, c = (r.id for r in meeting.reporters)
+    scoring_round = rounds.open_round(db, meeting, [a, b, c])
+    slips = tokens.list_tokens(db, meeting)
+    votes = [
+        {a: "好", b: "较好", c: "一般"},
+        {a: "较好", b: "好", c: "较好"},
+        {a: "好", b: "一般", c: "差"},
+        {a: "较好", b: "较好", c: None},
+        {a: "好", b: "好", c: "好"},
+    ]
+    for i, (slip, vote) in enumerate(zip(slips, votes, strict=True)):
+        lines = []
+        for rid, grade in vote.items():
+            for key in ("d1", "d2", "d3", "overall"):
+                value = None if (i == 0 and rid == a and key == "d1") else grade
+                lines.append({"r": rid, "k": key, "v": value})
+        ballots.submit_ballot(
+            db,
+            slip.id,
+            {"round": scoring_round.id, "submission": f"known-{i:04d}", "seq": 1, "lines": lines},
+        )
+    rounds.close_round(db, scoring_round)
+    db.commit()
+    return meeting

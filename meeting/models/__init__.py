@@ -19,6 +19,7 @@ from .agenda import (
     MeetingState,
 )
 from .base import Base, is_id, utcnow
+from .feedback import ExportRecord, ProblemItem, RectificationItem
 from .meetings import CLOSED, DRAFT, LIVE, STATUSES, AuditEntry, Category, Meeting, Reporter
 from .rounds import CLOSED_ROUND, OPEN, VOID, Ballot, RoundReporter, RoundToken, ScoringRound
 from .tokens import ACTIVE, REVOKED, BallotToken
@@ -53,10 +54,13 @@ __all__ = [
     "Base",
     "Category",
     "Comment",
+    "ExportRecord",
     "Inquiry",
     "Meeting",
     "MeetingState",
     "Organiser",
+    "ProblemItem",
+    "RectificationItem",
     "Reporter",
     "RoundReporter",
     "RoundToken",

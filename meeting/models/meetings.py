@@ -26,6 +26,10 @@ class Meeting(Base):
     archived: Mapped[bool] = mapped_column(default=False)
     screen_key: Mapped[str] = mapped_column(String(64))
     scheme: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # feedback letter settings: wording per final grade, report due date, sign-off ...
+    letter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # what the projector shows of the results: {"level": ..., "data": {...}, "at": ...}
+    published: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

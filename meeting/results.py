@@ -1,0 +1,450 @@
+"""Results: the one aggregation path for the results page, projector, exports and letters.
+
+``compute_results`` reads the meeting (plain SQL rows for the ballots) and hands them to
+the pure ``scoring.tally_meeting``; ``results_data`` turns the outcome into plain JSON-safe
+data with every number already formatted, so every surface prints the same digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import (
+    CLOSED_ROUND,
+    OPEN,
+    Ballot,
+    Meeting,
+    RoundReporter,
+    ScoringRound,
+)
+from .scoring import (
+    GRADE,
+    NUMERIC,
+    TRIM_MIN_SCORES,
+    BallotInfo,
+    CategoryInfo,
+    ReporterInput,
+    ReporterTally,
+    Scheme,
+    exact,
+    round_half_up,
+    scheme_from_dict,
+    tally_meeting,
+    top_quota_limit,
+)
+
+SCORED = "scored"
+SCORING = "scoring"  # its round is still open
+UNSCORED = "unscored"
+
+
+@dataclass
+class ReporterResult:
+    reporter_id: int
+    status: str
+    round_id: int | None
+    round_title: str
+    tally: ReporterTally | None
+
+
+@dataclass
+class MeetingResults:
+    meeting: Meeting
+    scheme: Scheme
+    categories: list[CategoryInfo]
+    reporters: list[ReporterResult]
+
+
+def _scoring_rounds(
+    session: Session, meeting: Meeting
+) -> tuple[dict[int, ScoringRound], dict[int, int], set[int]]:
+    """Rounds by id, the closed round that scored each reporter, reporters in an open round.
+
+    A reporter counts from the latest closed round that is not void and contains them.
+    """
+    rows = session.execute(
+        select(RoundReporter.reporter_id, ScoringRound)
+        .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
+        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status.in_([CLOSED_ROUND, OPEN]))
+        .order_by(ScoringRound.id)
+    ).all()
+    rounds: dict[int, ScoringRound] = {}
+    scored_by: dict[int, int] = {}
+    in_open: set[int] = set()
+    for reporter_id, scoring_round in rows:
+        rounds[scoring_round.id] = scoring_round
+        if scoring_round.status == OPEN:
+            in_open.add(reporter_id)
+        else:
+            scored_by[reporter_id] = scoring_round.id
+    return rounds, scored_by, in_open
+
+
+def compute_results(
+    session: Session, meeting: Meeting, pause: Callable[[], None] | None = None
+) -> MeetingResults:
+    """Tally every reporter of the meeting from the closed rounds that scored them.
+
+    ``pause`` is called between rounds, so a caller on an event loop can let others run.
+    """
+    scheme = scheme_from_dict(meeting.scheme)
+    categories = [CategoryInfo(c.id, c.name, exact(c.weight)) for c in meeting.categories]
+    rounds, scored_by, in_open = _scoring_rounds(session, meeting)
+    needed = sorted(set(scored_by.values()))
+    ballots_by_round: dict[int, list[BallotInfo]] = {rid: [] for rid in needed}
+    if needed:
+        for round_id, category_id, valid, answers in session.execute(
+            select(Ballot.round_id, Ballot.category_id, Ballot.valid, Ballot.answers)
+            .where(Ballot.round_id.in_(needed))
+            .order_by(Ballot.round_id, Ballot.number)
+        ):
+            parsed = {int(rid): lines for rid, lines in answers.items()}
+            ballots_by_round[round_id].append(BallotInfo(category_id, valid, parsed))
+            if pause is not None and len(ballots_by_round[round_id]) % 25 == 0:
+                pause()
+    inputs = []
+    for reporter in meeting.reporters:
+        round_id = scored_by.get(reporter.id)
+        if round_id is None:
+            continue
+        summary = rounds[round_id].summary or {}
+        issued = {int(k): v for k, v in (summary.get("eligible") or {}).items()}
+        inputs.append(
+            ReporterInput(
+                reporter.id, issued, ballots_by_round[round_id], reporter.component_scores or {}
+            )
+        )
+    tallies = {t.reporter_id: t for t in tally_meeting(scheme, categories, inputs, pause)}
+    results = []
+    for reporter in meeting.reporters:
+        round_id = scored_by.get(reporter.id)
+        status = SCORED if round_id else (SCORING if reporter.id in in_open else UNSCORED)
+        results.append(
+            ReporterResult(
+                reporter_id=reporter.id,
+                status=status,
+                round_id=round_id,
+                round_title=rounds[round_id].title if round_id else "",
+                tally=tallies.get(reporter.id),
+            )
+        )
+    return MeetingResults(meeting=meeting, scheme=scheme, categories=categories, reporters=results)
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+def score_text(value: Fraction | None) -> str | None:
+    """Scores print with two decimals, rounded half up."""
+    return None if value is None else str(round_half_up(value, 2))
+
+
+def percent_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
+def weight_text(value: Fraction) -> str:
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+def footnotes(scheme: Scheme, categories: list[CategoryInfo]) -> list[str]:
+    """The scoring rules applied, as sentences for the results page and the letters."""
+    notes = []
+    weights = "、".join(f"{c.name} {weight_text(c.weight)}%" for c in categories if c.weight)
+    if scheme.mode == GRADE:
+        points = "、".join(f"{g.label} {weight_text(g.points)}" for g in scheme.overall.grades)
+        notes.append(
+            str(_l("Each line scores sum(votes x points) / votes, with %(points)s.", points=points))
+        )
+    else:
+        notes.append(str(_l("Each line scores the mean of the 0-100 scores given.")))
+        if scheme.trim_extremes:
+            notes.append(
+                str(
+                    _l(
+                        "In a category with more than %(n)d scores the highest and the lowest are dropped first.",
+                        n=TRIM_MIN_SCORES - 1,
+                    )
+                )
+            )
+    if scheme.abstain:
+        notes.append(
+            str(_l("%(abstain)s counts as no vote for that line.", abstain=scheme.abstain))
+        )
+    notes.append(
+        str(
+            _l(
+                "The assessment score is the weighted mean of the category means of the overall line (%(weights)s); a category without votes is left out and the other weights are scaled up.",
+                weights=weights,
+            )
+        )
+    )
+    if scheme.mode == GRADE:
+        top = scheme.overall.grades[0].label
+        second = scheme.overall.grades[1].label
+        notes.append(
+            str(
+                _l(
+                    "Top-grade rate: share of %(top)s; approval rate: share of %(top)s and %(second)s, among all valid overall votes. Percentages are rounded to one decimal by the largest remainder, so each row adds up to 100.0%%.",
+                    top=top,
+                    second=second,
+                )
+            )
+        )
+    if scheme.imported:
+        parts = "、".join(
+            f"{c.name or _l('assessment')} {weight_text(c.weight)}%" for c in scheme.components
+        )
+        notes.append(
+            str(
+                _l(
+                    "Final score: %(parts)s; a missing component is left out and the other weights are scaled up.",
+                    parts=parts,
+                )
+            )
+        )
+    grades = "，".join(
+        f"{t.grade} ≥ {weight_text(t.minimum)}" if t.minimum is not None else str(t.grade)
+        for t in scheme.thresholds
+    )
+    notes.append(
+        str(
+            _l(
+                "Scores are rounded half up to two decimals; the final grade is read from the rounded final score: %(grades)s.",
+                grades=grades,
+            )
+        )
+    )
+    notes.append(
+        str(
+            _l(
+                "Ranks follow the final score, highest first; equal scores share a rank and the next rank is skipped. Results whose quorum is not met are not ranked."
+            )
+        )
+    )
+    notes.append(
+        str(
+            _l(
+                "A result is valid when the ballots returned are more than %(quorum)s%% of the slips issued. Invalid ballots count as returned but not in the scores.",
+                quorum=weight_text(scheme.quorum_pct),
+            )
+        )
+    )
+    if scheme.top_quota_pct is not None and scheme.mode == GRADE:
+        notes.append(
+            str(
+                _l(
+                    "A ballot may give %(top)s to at most %(pct)s%% of the reporters on it (at least one); otherwise it is invalid.",
+                    top=scheme.overall.grades[0].label,
+                    pct=weight_text(scheme.top_quota_pct),
+                )
+            )
+        )
+    if scheme.same_grade_invalid:
+        notes.append(
+            str(
+                _l(
+                    "A ballot giving every reporter (three or more) the same overall grade is invalid."
+                )
+            )
+        )
+    return notes
+
+
+def results_data(results: MeetingResults) -> dict[str, Any]:
+    """Everything the surfaces print, as plain data with formatted numbers."""
+    meeting = results.meeting
+    scheme = results.scheme
+    names = {c.id: c.name for c in results.categories}
+    component_names = {c.key: c.name for c in scheme.components}
+    reporters = []
+    by_id = {r.id: r for r in meeting.reporters}
+    for item in results.reporters:
+        reporter = by_id[item.reporter_id]
+        entry: dict[str, Any] = {
+            "id": reporter.id,
+            "name": reporter.name,
+            "title": reporter.title,
+            "unit": reporter.unit,
+            "on_site": reporter.on_site,
+            "status": item.status,
+            "round": item.round_title,
+        }
+        tally = item.tally
+        if tally is not None:
+            total = tally.total
+            overall = tally.overall
+            entry.update(
+                {
+                    "participation": {
+                        "issued": total.issued,
+                        "returned": total.returned,
+                        "valid": total.valid,
+                        "invalid": total.invalid,
+                    },
+                    "by_category": [
+                        {
+                            "category": names[cid],
+                            "weight": weight_text(
+                                next(c.weight for c in results.categories if c.id == cid)
+                            ),
+                            "issued": p.issued,
+                            "returned": p.returned,
+                            "valid": p.valid,
+                            "invalid": p.invalid,
+                            "mean": score_text(overall.by_category[cid].mean),
+                            "counts": overall.by_category[cid].counts,
+                            "line_means": [
+                                score_text(line.by_category[cid].mean) for line in tally.lines
+                            ],
+                        }
+                        for cid, p in tally.participation.items()
+                    ],
+                    "lines": [
+                        {
+                            "key": line.key,
+                            "name": line.name,
+                            "labels": list(line.labels),
+                            "counts": line.counts,
+                            "percents": [percent_text(p) for p in line.percents],
+                            "abstain": line.abstain,
+                            "score": score_text(line.score),
+                            "means": [
+                                score_text(line.by_category[c.id].mean) for c in results.categories
+                            ],
+                        }
+                        for line in tally.lines
+                    ],
+                    "assessment": score_text(tally.assessment),
+                    "top_rate": percent_text(tally.top_rate),
+                    "approval_rate": percent_text(tally.approval_rate),
+                    "components": [
+                        {
+                            "key": key,
+                            "name": component_names.get(key, ""),
+                            "value": score_text(value),
+                        }
+                        for key, value in tally.components.items()
+                        if key != "assessment"
+                    ],
+                    "missing_components": [
+                        component_names.get(k, k) for k in tally.missing_components
+                    ],
+                    "final": str(tally.final_rounded) if tally.final_rounded is not None else None,
+                    "grade": tally.grade,
+                    "rank": tally.rank,
+                    "warning": tally.warning,
+                    "quorum_met": tally.quorum_met,
+                    "renormalised": tally.renormalised,
+                    "left_out": [
+                        names[cid]
+                        for cid in names
+                        if cid not in overall.used_categories
+                        and next(c.weight for c in results.categories if c.id == cid) > 0
+                    ]
+                    if tally.renormalised
+                    else [],
+                }
+            )
+        reporters.append(entry)
+    ranked = sorted((r for r in reporters if r.get("rank")), key=lambda r: (r["rank"], r["name"]))
+    return {
+        "meeting": {
+            "id": meeting.id,
+            "title": meeting.title,
+            "organ": meeting.organ_name,
+            "year": meeting.year,
+            "held_on": meeting.held_on.isoformat() if meeting.held_on else "",
+        },
+        "mode": scheme.mode,
+        "numeric": scheme.mode == NUMERIC,
+        "categories": [
+            {"id": c.id, "name": c.name, "weight": weight_text(c.weight)}
+            for c in results.categories
+        ],
+        "lines": [
+            {"key": line.key, "name": line.name, "labels": list(line.labels())}
+            for line in scheme.lines
+        ],
+        "labels": list(scheme.overall.labels()),
+        "assessment_name": scheme.components[0].name,
+        "component_names": [c.name for c in scheme.imported],
+        "reporters": reporters,
+        "ranking": [r["id"] for r in ranked],
+        "footnotes": footnotes(scheme, results.categories),
+        "quota": top_quota_limit(scheme, len(meeting.reporters)),
+    }
+
+
+def reporter_data(data: dict[str, Any], reporter_id: int) -> dict[str, Any]:
+    """One reporter's entry of ``results_data``."""
+    return next(r for r in data["reporters"] if r["id"] == reporter_id)
+
+
+# --------------------------------------------------------------------------- publishing
+
+PUBLISH_LEVELS = ("none", "turnout", "distribution", "ranking")
+
+
+def publish(
+    session: Session, meeting: Meeting, level: str, data: dict[str, Any], now: str
+) -> dict[str, Any]:
+    """Choose what the projector shows of the results, frozen at this moment.
+
+    none: nothing; turnout: returned / issued per reporter; distribution: each reporter's
+    overall grade shares; ranking: the full table with final scores, grades and ranks.
+    """
+    from . import errors
+
+    if level not in PUBLISH_LEVELS:
+        raise errors.Invalid(_l("Unknown publishing level."))
+    if level == "none":
+        meeting.published = {}
+        session.flush()
+        return {}
+    scored = [r for r in data["reporters"] if r["status"] == SCORED]
+    if not scored:
+        raise errors.Conflict(_l("No reporter has been scored in a closed round yet."))
+    rows = []
+    for r in scored:
+        row: dict[str, Any] = {
+            "name": r["name"],
+            "unit": r["unit"],
+            "returned": r["participation"]["returned"],
+            "issued": r["participation"]["issued"],
+            "valid": r["participation"]["valid"],
+        }
+        if level in ("distribution", "ranking"):
+            overall = r["lines"][-1]
+            row["percents"] = overall["percents"]
+            row["counts"] = overall["counts"]
+        if level == "ranking":
+            row.update(
+                {
+                    "final": r["final"],
+                    "grade": r["grade"],
+                    "rank": r["rank"],
+                    "quorum_met": r["quorum_met"],
+                }
+            )
+        rows.append(row)
+    if level == "ranking":
+        rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["name"]))
+    meeting.published = {
+        "level": level,
+        "at": now,
+        "labels": data["labels"],
+        "numeric": data["numeric"],
+        "rows": rows,
+    }
+    session.flush()
+    return meeting.published
