@@ -12,7 +12,7 @@ PORT ?= 5000
 
 # Debian packages: what WeasyPrint needs to lay out Chinese letters (Pango, the fast
 # HarfBuzz subsetter, Noto CJK), and what the tests drive (Chromium, poppler's pdftotext).
-APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-uming fonts-wqy-zenhei
 APT_TEST := chromium poppler-utils
 
 VENV_STAMP := $(VENV)/.requirements-installed

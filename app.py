@@ -25,6 +25,7 @@ elif ASYNC_MODE != "threading":
     raise SystemExit(f"MEETING_ASYNC_MODE must be eventlet, gevent or threading, not {ASYNC_MODE}")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 
@@ -89,6 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
     info = prepare(app, with_demo=args.demo)
     print(banner(app, args.host, args.port, info), flush=True)
+
+    # Everything loaded so far lives as long as the process: keep it out of the garbage
+    # collector's full passes, which otherwise stall the event loop for tens of ms.
+    gc.collect()
+    gc.freeze()
+
+    from meeting import pdf
+
+    # start the PDF workers now, so the first letter preview does not pay for loading fonts
+    socketio.start_background_task(pdf.pool(app.config["RENDER_WORKERS"]).warm)
 
     options: dict = {"log_output": bool(os.environ.get("MEETING_ACCESS_LOG"))}
     if ASYNC_MODE == "eventlet":

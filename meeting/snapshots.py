@@ -242,6 +242,7 @@ def screen_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         "turnout": turnout_info(session, meeting, current) if current else None,
         "now": now_info(session, meeting, state),
         "inquiry": queue_info(session, meeting, state),
+        "published": meeting.published or None,
         "server_time": server_time(),
     }
 

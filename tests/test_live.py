@@ -247,3 +247,22 @@ def test_clock_sync_answers_with_server_time(app, scene):
     phone = delegate(app, token)
     answer = phone.emit("time", {"t": 123}, callback=True)
     assert answer["t"] == 123 and answer["server"] > 1_600_000_000_000
+
+
+def test_phone_is_told_when_its_slip_is_revoked(app, db, scene, admin_client):
+    meeting, _scoring_round, token = scene
+    phone = delegate(app, token)
+    phone.get_received()
+    admin_client.post(f"/meetings/{meeting.id}/tokens/{token.id}/revoke", data={"replace": "1"})
+    revoked = received(phone, "revoked")
+    assert revoked and "已作废" in revoked[-1]["message"]
+
+
+def test_phones_learn_that_the_meeting_has_ended(app, db, scene, admin_client):
+    meeting, scoring_round, token = scene
+    phone = delegate(app, token)
+    phone.get_received()
+    rounds.close_round(db, scoring_round)
+    db.commit()
+    admin_client.post(f"/meetings/{meeting.id}/status", data={"status": "closed"})
+    assert received(phone, "state")[-1]["meeting"]["status"] == "closed"

@@ -18,12 +18,13 @@ from ..pdf import RenderError
 
 
 def register_views(app: Flask) -> None:
-    from . import auth, delegate, organiser, screen
+    from . import auth, delegate, organiser, reports, screen
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(organiser.bp)
     app.register_blueprint(delegate.bp)
     app.register_blueprint(screen.bp)
+    app.register_blueprint(reports.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says it already

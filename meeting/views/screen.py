@@ -25,6 +25,7 @@ SCREEN_TEXT = {
     "reconnecting": _l("Reconnecting…"),
     "commenting": _l("Commenting"),
     "next_questions": _l("Next questions"),
+    "results": _l("Results"),
 }
 
 

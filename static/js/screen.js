@@ -86,11 +86,47 @@
     return '<p class="phase-label">' + Live.esc(now.phase.label) + '</p><p class="speaker">' + Live.esc(now.item.title) + '</p>' + clock;
   }
 
+  var COLORS = ['#b3261e', '#e8816b', '#f3c6a5', '#9aa4b2', '#5f6b7a', '#c9ced6', '#3d4450', '#e4e7ec'];
+
+  function resultsHtml(published) {
+    var html = ['<p class="phase-label">' + Live.esc(T.results) + '</p>'];
+    var rows = published.rows;
+    if (published.level === 'turnout') {
+      html.push('<div class="turnout">');
+      for (var i = 0; i < rows.length; i++) {
+        html.push('<div class="row"><span>' + Live.esc(rows[i].name) + '</span><div class="bar"><span style="width:' + pct(rows[i].returned, rows[i].issued) + '%"></span></div><span class="num">' + rows[i].returned + ' / ' + rows[i].issued + '</span></div>');
+      }
+      html.push('</div>');
+      return html.join('');
+    }
+    if (!published.numeric) {
+      html.push('<div class="legend">');
+      for (var g = 0; g < published.labels.length; g++) { html.push('<span><i style="background:' + COLORS[g] + '"></i>' + Live.esc(published.labels[g]) + '</span>'); }
+      html.push('</div>');
+    }
+    html.push('<div class="results' + (rows.length > 12 ? ' many' : '') + '">');
+    for (var r = 0; r < rows.length; r++) {
+      var row = rows[r];
+      var stack = [];
+      for (var k = 0; row.percents && k < row.percents.length; k++) {
+        stack.push('<span style="width:' + row.percents[k] + '%;background:' + COLORS[k] + '" title="' + Live.esc(published.labels[k]) + ' ' + row.percents[k] + '%"></span>');
+      }
+      var tail = published.level === 'ranking'
+        ? (row.rank ? row.rank + '. ' : '') + Live.esc(row.final || '—') + ' ' + Live.esc(row.grade || '')
+        : Live.esc((row.percents || [''])[0]) + (row.percents ? '%' : '');
+      html.push('<div class="row"><span>' + Live.esc(row.name) + '</span><div class="stack">' + stack.join('') + '</div><span class="num">' + tail + '</span></div>');
+    }
+    html.push('</div>');
+    return html.join('');
+  }
+
   function draw() {
     var html;
     if (!state) { return; }
     var now = state.now;
-    if (now && now.started && !now.finished && now.item) {
+    if (state.published && state.published.level) {
+      html = resultsHtml(state.published);
+    } else if (now && now.started && !now.finished && now.item) {
       html = phaseHtml(now);
     } else if (state.round) {
       // outside the agenda: the latest round, open or "scoring has closed"

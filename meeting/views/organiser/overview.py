@@ -108,10 +108,10 @@ def meeting_edit(meeting_id: int):  # type: ignore[no-untyped-def]
 def meeting_status(meeting_id: int):  # type: ignore[no-untyped-def]
     item = load_meeting(meeting_id)
     status = request.form.get("status", "")
-    attempt(
-        lambda s: meetings.set_status(s, item, status, current_user),
-        _("Status changed."),
-    )
+    if attempt(lambda s: meetings.set_status(s, item, status, current_user), _("Status changed.")):
+        from ... import live
+
+        live.mark_changed(item.id)  # phones learn at once that the meeting has ended
     return redirect(url_for("organiser.meeting", meeting_id=item.id))
 
 

@@ -64,7 +64,14 @@ def token_revoke(meeting_id: int, token_id: int):  # type: ignore[no-untyped-def
     def run(session):  # type: ignore[no-untyped-def]
         result["new"] = tokens.revoke_token(session, token, replace=replace, organiser=current_user)
 
-    if attempt(run, _l("Slip revoked.")) and result.get("new") is not None:
+    if attempt(run, _l("Slip revoked.")):
+        from ... import live
+
+        live.notify_token_revoked(
+            token.id, str(_l("This slip has been revoked. Please ask the staff for a new slip."))
+        )
+        live.mark_changed(meeting.id)
+    if result.get("new") is not None:
         return redirect(
             url_for("organiser.token_list", meeting_id=meeting.id, issued=result["new"].id)
             + f"#t{result['new'].id}"
