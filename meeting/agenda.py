@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from . import errors, meetings, rounds
 from .models import (
-    CLOSED,
     CLOSING,
     CUSTOM,
     DRAFT,
@@ -93,16 +92,12 @@ def list_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
     )
 
 
-def _ensure_editable(meeting: Meeting) -> None:
-    meetings.ensure_not_sealed(meeting)
-
-
 def build_agenda(session: Session, meeting: Meeting, replace: bool = False) -> list[AgendaItem]:
     """Opening, each on-site reporter, the written block, closing (from the reporter list).
 
     ``replace`` throws away the current agenda; refused once the meeting has started.
     """
-    _ensure_editable(meeting)
+    meetings.ensure_not_sealed(meeting)
     existing = list_items(session, meeting)
     if existing and not replace:
         raise errors.Conflict(_l("The agenda exists already."))
@@ -145,7 +140,7 @@ def add_item(
     session: Session, meeting: Meeting, kind: str, title: str = "", reporter_id: object = None
 ) -> AgendaItem:
     """Append an item: a custom item, another on-site report, a written block, a closing."""
-    _ensure_editable(meeting)
+    meetings.ensure_not_sealed(meeting)
     if kind not in PHASES:
         raise errors.Invalid(_l("Unknown kind of agenda item."))
     items = list_items(session, meeting)
@@ -178,7 +173,7 @@ def add_item(
 
 def remove_item(session: Session, meeting: Meeting, item_id: object) -> None:
     """Delete an item that is not the current one."""
-    _ensure_editable(meeting)
+    meetings.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if get_state(session, meeting).item_id == item.id:
         raise errors.Conflict(_l("This item is on now; move on before removing it."))
@@ -188,7 +183,7 @@ def remove_item(session: Session, meeting: Meeting, item_id: object) -> None:
 
 def reorder_items(session: Session, meeting: Meeting, ordered_ids: object) -> None:
     """Put the items in the given order (exactly this meeting's item ids)."""
-    _ensure_editable(meeting)
+    meetings.ensure_not_sealed(meeting)
     items = {i.id: i for i in list_items(session, meeting)}
     if not isinstance(ordered_ids, list) or sorted(map(str, ordered_ids)) != sorted(
         map(str, items)
@@ -207,7 +202,7 @@ def set_durations(
     answer_minutes: object = None,
 ) -> AgendaItem:
     """Phase durations in minutes (``{"report": 8, ...}``) and the answer time for questions."""
-    _ensure_editable(meeting)
+    meetings.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if not isinstance(minutes, dict):
         raise errors.Invalid(_l("The request could not be understood."))
@@ -241,8 +236,7 @@ def _current(session: Session, meeting: Meeting, state: MeetingState) -> AgendaI
 
 
 def _ensure_running(meeting: Meeting, state: MeetingState) -> None:
-    if meeting.status == CLOSED:
-        raise errors.Conflict(_l("This meeting is closed and sealed; it can no longer change."))
+    meetings.ensure_not_sealed(meeting)
     if state.finished:
         raise errors.Conflict(_l("The agenda is finished."))
 
@@ -371,8 +365,7 @@ def back(
     state = get_state(session, meeting)
     if not state.started:
         raise errors.Conflict(_l("The meeting has not started yet."))
-    if meeting.status == CLOSED:
-        raise errors.Conflict(_l("This meeting is closed and sealed; it can no longer change."))
+    meetings.ensure_not_sealed(meeting)
     _leave(session, meeting, state, close_round, organiser)
     items = list_items(session, meeting)
     item = _current(session, meeting, state)
@@ -401,8 +394,7 @@ def go_to(
 ) -> MeetingState:
     """Jump to any phase of any item."""
     state = get_state(session, meeting)
-    if meeting.status == CLOSED:
-        raise errors.Conflict(_l("This meeting is closed and sealed; it can no longer change."))
+    meetings.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if (
         not isinstance(phase_index, int)

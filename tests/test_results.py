@@ -193,3 +193,14 @@ def test_letter_context_is_plain_data(db, known):
     context = letters.letter_context(db, known, data, known.reporters[0], date(2024, 2, 5))
     json.dumps(context)  # no ORM objects, nothing that a worker process cannot read
     assert context["date"] == "2024年2月5日" and context["title"].startswith("关于甲同志")
+
+
+def test_a_closed_meeting_keeps_its_results_and_letters(admin_client, db, known, tmp_path):
+    from meeting import meetings
+
+    meetings.set_status(db, known, "closed")
+    db.commit()
+    page = admin_client.get(f"/meetings/{known.id}/results").get_data(as_text=True)
+    assert "75.60" in page
+    letter = admin_client.get(f"/meetings/{known.id}/letters/{known.reporters[1].id}.pdf")
+    assert "75.60" in squash(pdf_text(letter.data, tmp_path))

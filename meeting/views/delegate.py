@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -148,8 +149,8 @@ def home():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/d/report/<int:reporter_id>")
-def report(reporter_id: int):  # type: ignore[no-untyped-def]
+def _reporter_of_my_meeting(reporter_id: int) -> Reporter | Any:
+    """The reporter if it belongs to this phone's meeting, else the page to show instead."""
     try:
         token = _current_token()
     except DomainError as error:
@@ -159,19 +160,23 @@ def report(reporter_id: int):  # type: ignore[no-untyped-def]
     reporter = get_session().get(Reporter, reporter_id)
     if reporter is None or reporter.meeting_id != token.meeting_id:
         abort(404)
+    return reporter
+
+
+@bp.route("/d/report/<int:reporter_id>")
+def report(reporter_id: int):  # type: ignore[no-untyped-def]
+    reporter = _reporter_of_my_meeting(reporter_id)
+    if not isinstance(reporter, Reporter):
+        return reporter
     return render_template("delegate/report.html", reporter=reporter)
 
 
 @bp.route("/d/report/<int:reporter_id>.pdf")
 def report_pdf(reporter_id: int):  # type: ignore[no-untyped-def]
-    try:
-        token = _current_token()
-    except DomainError as error:
-        return _notice(error.message, error.status)
-    if token is None:
-        return redirect(url_for("delegate.join"))
-    reporter = get_session().get(Reporter, reporter_id)
-    if reporter is None or reporter.meeting_id != token.meeting_id or not reporter.report_file:
+    reporter = _reporter_of_my_meeting(reporter_id)
+    if not isinstance(reporter, Reporter):
+        return reporter
+    if not reporter.report_file:
         abort(404)
     folder = Path(current_app.instance_path) / "reports"
     return send_from_directory(folder, reporter.report_file, mimetype="application/pdf")

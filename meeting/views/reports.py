@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -98,17 +99,22 @@ def publish(meeting_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("reports.results_page", meeting_id=meeting.id))
 
 
-def _download(
+def file_response(data: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+    """Bytes as a download (or shown in the browser) under a Chinese file name."""
+    response = Response(data, mimetype=mimetype)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _download(  # type: ignore[no-untyped-def]
     meeting, kind: str, filename: str, data: bytes, mimetype: str, inline: bool = False
-) -> Response:  # type: ignore[no-untyped-def]
+) -> Response:
+    """An export, recorded with its SHA-256 (also sent as X-Content-SHA256)."""
     session = get_session()
     entry = exports.record(session, meeting, current_user, kind, filename, data)
     session.commit()
-    response = Response(data, mimetype=mimetype)
-    disposition = "inline" if inline else "attachment"
-    from urllib.parse import quote
-
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response = file_response(data, filename, mimetype, inline)
     response.headers["X-Content-SHA256"] = entry.sha256
     return response
 
@@ -260,11 +266,8 @@ def letter_pdf(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-de
     data = current_data(meeting)
     context = letters.letter_context(session, meeting, data, reporter, date.today())
     rendered = render_pool().render("letter.html", context)
-    response = Response(rendered.pdf, mimetype="application/pdf")
-    from urllib.parse import quote
-
     filename = f"反馈意见书-{letters.safe_filename(reporter.name)}.pdf"
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response = file_response(rendered.pdf or b"", filename, "application/pdf", inline=True)
     response.headers["X-Pages"] = str(rendered.pages)
     return response
 

@@ -26,16 +26,10 @@
 
   // ------------------------------------------------------------------ now + countdown
 
-  function remaining(timer) {
-    if (!timer) { return null; }
-    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
-    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
-  }
-
   function tick() {
     var clock = Live.byId('clock');
     if (!clock || !state || !state.now) { return; }
-    var left = remaining(state.now.timer);
+    var left = Live.remaining(state.now.timer);
     if (left === null) { clock.innerHTML = ''; return; }
     clock.innerHTML = Live.esc(Live.clock(left));
     clock.className = 'clock' + (left < 0 ? ' overtime' : '') + (state.now.timer.running ? '' : ' paused');
@@ -360,7 +354,7 @@
   });
 
   // the countdown as this page computes it (server clock, skew corrected)
-  window.remainingMs = function () { return state && state.now ? remaining(state.now.timer) : null; };
+  window.remainingMs = function () { return state && state.now ? Live.remaining(state.now.timer) : null; };
   setInterval(tick, 200);
   window.ConsoleAgenda = { draw: draw };
 })(window, document);

@@ -77,6 +77,14 @@
     return socket;
   };
 
+  // Remaining ms of a countdown snapshot: from its absolute end (running) or what was
+  // left when paused; negative in overtime; null when the phase has no countdown.
+  Live.remaining = function (timer) {
+    if (!timer) { return null; }
+    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
+    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
+  };
+
   // mm:ss (or -mm:ss in overtime) of a number of milliseconds
   Live.clock = function (ms) {
     var negative = ms < 0;

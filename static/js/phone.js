@@ -205,16 +205,10 @@
 
   // ------------------------------------------------------------------ now and questions
 
-  function remaining(timer) {
-    if (!timer) { return null; }
-    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
-    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
-  }
-
   function tick() {
     var clock = Live.byId('now-clock');
     if (!clock || !state || !state.now || !state.now.timer) { return; }
-    var left = remaining(state.now.timer);
+    var left = Live.remaining(state.now.timer);
     clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
     clock.className = 'clock' + (left !== null && left < 0 ? ' overtime' : '');
   }
@@ -471,7 +465,7 @@
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); }
   });
   // the countdown as this page computes it (server clock, skew corrected)
-  window.remainingMs = function () { return state && state.now ? remaining(state.now.timer) : null; };
+  window.remainingMs = function () { return state && state.now ? Live.remaining(state.now.timer) : null; };
   setInterval(tick, 500);
   window.PhoneApp = { socket: function () { return socket; } };
   render();

@@ -29,16 +29,10 @@
       '<p class="round-title">' + Live.esc(round.title) + '</p>' + (turnout ? turnoutHtml(turnout) : '');
   }
 
-  function remaining(timer) {
-    if (!timer) { return null; }
-    if (timer.running && timer.ends_ms !== null) { return timer.ends_ms - Live.now(); }
-    return timer.remaining_ms !== null ? timer.remaining_ms : timer.duration_ms;
-  }
-
   function tick() {
     var clock = Live.byId('countdown');
     if (!clock || !state || !state.now || !state.now.timer) { return; }
-    var left = remaining(state.now.timer);
+    var left = Live.remaining(state.now.timer);
     clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
     clock.className = 'countdown' + (left !== null && left < 0 ? ' overtime' : '') + (state.now.timer.running ? '' : ' paused');
   }
@@ -144,7 +138,7 @@
   }
 
   // the countdown as this page computes it (server clock, skew corrected)
-  window.remainingMs = function () { return state && state.now ? remaining(state.now.timer) : null; };
+  window.remainingMs = function () { return state && state.now ? Live.remaining(state.now.timer) : null; };
   setInterval(tick, 200);
 
   Live.connect({ role: 'screen', meeting: boot.meeting, key: boot.key }, {
