@@ -172,7 +172,13 @@ def _check_payload(payload: Any) -> tuple[Any, str, int]:
 # The hot path's statements, built once (building them per ballot cost more than running them).
 _ballots = Ballot.__table__
 _TOKEN = (
-    select(BallotToken.meeting_id, BallotToken.category_id, BallotToken.status, Meeting.status)
+    select(
+        BallotToken.meeting_id,
+        BallotToken.category_id,
+        BallotToken.status,
+        Meeting.status,
+        BallotToken.replaces_id,
+    )
     .join(Meeting, Meeting.id == BallotToken.meeting_id)
     .where(BallotToken.id == bindparam("token_id"))
 )
@@ -183,19 +189,29 @@ _ROUND = (
     )
     .with_for_update(read=True)
 )
-_EXISTING = select(
+_EXISTING_COLUMNS = (
     _ballots.c.id,
+    _ballots.c.token_id,
     _ballots.c.submission_id,
     _ballots.c.seq,
     _ballots.c.revision,
     _ballots.c.valid,
     _ballots.c.problems,
-).where(_ballots.c.round_id == bindparam("round_id"), _ballots.c.token_id == bindparam("token_id"))
+)
+_EXISTING_OF_LINEAGE = select(*_EXISTING_COLUMNS).where(
+    _ballots.c.round_id == bindparam("round_id"),
+    _ballots.c.token_id.in_(bindparam("token_ids", expanding=True)),
+)
+_REPLACES = select(BallotToken.replaces_id).where(BallotToken.id == bindparam("token_id"))
+_EXISTING = select(*_EXISTING_COLUMNS).where(
+    _ballots.c.round_id == bindparam("round_id"), _ballots.c.token_id == bindparam("token_id")
+)
 _INSERT = insert(_ballots)
 _UPDATE = (
     update(_ballots)
     .where(_ballots.c.id == bindparam("ballot_id"))
     .values(
+        token_id=bindparam("token_id"),
         submission_id=bindparam("submission_id"),
         seq=bindparam("seq"),
         revision=bindparam("revision"),
@@ -205,6 +221,34 @@ _UPDATE = (
         updated_at=bindparam("updated_at"),
     )
 )
+
+
+def _existing(connection: Any, round_id: int, token_id: int, replaces_id: int | None) -> Any:
+    """The stored ballot of this slip, or of the slips it replaced (revoked and reissued)."""
+    if replaces_id is None:
+        return connection.execute(_EXISTING, {"round_id": round_id, "token_id": token_id}).first()
+    lineage = [token_id]
+    while replaces_id is not None and replaces_id not in lineage and len(lineage) < 50:
+        lineage.append(replaces_id)
+        replaces_id = connection.execute(_REPLACES, {"token_id": replaces_id}).scalar()
+    return connection.execute(
+        _EXISTING_OF_LINEAGE, {"round_id": round_id, "token_ids": lineage}
+    ).first()
+
+
+def _stored(
+    round_id: int, existing: Any, duplicate: bool = False, superseded: bool = False
+) -> Receipt:
+    return Receipt(
+        round_id=round_id,
+        submission=existing.submission_id,
+        seq=existing.seq,
+        revision=existing.revision,
+        valid=existing.valid,
+        problems=list(existing.problems),
+        duplicate=duplicate,
+        superseded=superseded,
+    )
 
 
 def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
@@ -222,7 +266,7 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
     token = connection.execute(_TOKEN, {"token_id": token_id}).first()
     if token is None or token[2] != ACTIVE or token[3] == CLOSED:
         tokens.check_token(session, token_id)  # raises the precise message
-    meeting_id, category_id = token[0], token[1]
+    meeting_id, category_id, replaces_id = token[0], token[1], token[4]
     current = (
         connection.execute(_ROUND, {"round_id": round_id, "meeting_id": meeting_id}).scalar()
         if is_id(round_id)
@@ -230,22 +274,20 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
     )
     if current is None:
         raise errors.NotFound(_l("This scoring round does not exist."))
+    existing = _existing(connection, round_id, token_id, replaces_id)
+    if existing is not None and existing.submission_id == submission and current != VOID:
+        # a re-send of what is stored (its ack was lost) is answered from the store,
+        # also when the round has closed meanwhile
+        return _stored(round_id, existing, duplicate=True)
     if current == VOID:
         raise errors.Conflict(_l("This scoring round was cancelled; nothing was stored."))
     if current != OPEN:
         raise errors.Conflict(_l("This scoring round has closed; the ballot was not accepted."))
-    existing = connection.execute(_EXISTING, {"round_id": round_id, "token_id": token_id}).first()
-    if existing is not None and (existing.submission_id == submission or seq < existing.seq):
-        return Receipt(
-            round_id=round_id,
-            submission=existing.submission_id,
-            seq=existing.seq,
-            revision=existing.revision,
-            valid=existing.valid,
-            problems=list(existing.problems),
-            duplicate=existing.submission_id == submission,
-            superseded=existing.submission_id != submission,
-        )
+    # a replacement slip takes over the ballot of the slip it replaces (one person, one
+    # ballot); its phone counts versions from 1 again, so the order check is skipped
+    inherited = existing is not None and existing.token_id != token_id
+    if existing is not None and not inherited and seq < existing.seq:
+        return _stored(round_id, existing, superseded=True)
 
     sheet = sheet_for(session, round_id)
     try:
@@ -279,7 +321,10 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
         )
     else:
         revision = existing.revision + 1
-        connection.execute(_UPDATE, {"ballot_id": existing.id, "revision": revision, **values})
+        connection.execute(
+            _UPDATE,
+            {"ballot_id": existing.id, "token_id": token_id, "revision": revision, **values},
+        )
     return Receipt(
         round_id=round_id,
         submission=submission,
@@ -291,7 +336,12 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
 
 
 def list_my_ballots(session: Session, token: BallotToken) -> dict[str, dict[str, Any]]:
-    """The token's stored ballots in rounds that are not void, for the phone after reload."""
+    """The slip's stored ballots (receipts, not contents) in rounds that are not void.
+
+    The phone keeps its own answers; the server never sends a ballot's contents to
+    anyone, so holding a slip's code (as the organiser who printed it does) reveals
+    nothing about how it voted.
+    """
     rows = session.execute(
         select(Ballot, ScoringRound.status)
         .join(ScoringRound, ScoringRound.id == Ballot.round_id)
@@ -304,7 +354,6 @@ def list_my_ballots(session: Session, token: BallotToken) -> dict[str, dict[str,
             "revision": ballot.revision,
             "valid": ballot.valid,
             "problems": list(ballot.problems),
-            "answers": ballot.answers,
             "round_status": status,
         }
         for ballot, status in rows

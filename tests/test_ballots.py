@@ -223,3 +223,37 @@ def test_my_ballots_shows_the_phone_what_is_stored(db, setup):
     assert mine[str(scoring_round.id)]["submission"] == "submission-1"
     other = tokens.list_tokens(db, meeting)[1]
     assert ballots.list_my_ballots(db, other) == {}
+
+
+def test_a_replacement_slip_takes_over_the_ballot_of_the_slip_it_replaces(db, setup):
+    meeting, scoring_round, token = setup
+    ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, "first-phone-01", 5))
+    replacement = tokens.revoke_token(db, token, replace=True)
+    rid = scoring_round.reporter_ids[0]
+    receipt = ballots.submit_ballot(
+        db,
+        replacement.id,
+        payload(meeting, scoring_round, "second-phone-1", 1, overrides={(rid, "overall"): "一般"}),
+    )
+    assert receipt.revision == 2 and not receipt.superseded  # a new device counts from 1 again
+    [ballot] = stored(db)  # one person, one ballot
+    assert ballot.token_id == replacement.id and ballot.answers[str(rid)]["overall"] == "一般"
+    counts = rounds.turnout(db, scoring_round)
+    assert counts.total_voted == 1 and counts.total_eligible == 12
+
+
+def test_a_resend_of_a_stored_ballot_is_confirmed_even_after_the_close(db, setup):
+    meeting, scoring_round, token = setup
+    ballots.submit_ballot(db, token.id, payload(meeting, scoring_round))
+    rounds.close_round(db, scoring_round)
+    again = ballots.submit_ballot(db, token.id, payload(meeting, scoring_round))
+    assert again.duplicate and again.submission == "submission-1"
+    with pytest.raises(Conflict, match="已结束"):
+        ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, "submission-2", 2))
+
+
+def test_the_phone_gets_receipts_never_contents(db, setup):
+    meeting, scoring_round, token = setup
+    ballots.submit_ballot(db, token.id, payload(meeting, scoring_round))
+    mine = ballots.list_my_ballots(db, token)[str(scoring_round.id)]
+    assert "answers" not in mine and mine["revision"] == 1
