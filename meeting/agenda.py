@@ -8,6 +8,7 @@ the epoch and are passed in (``now``), so the rules are testable without a clock
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -185,8 +186,10 @@ def reorder_items(session: Session, meeting: Meeting, ordered_ids: object) -> No
     """Put the items in the given order (exactly this meeting's item ids)."""
     meetings.ensure_not_sealed(meeting)
     items = {i.id: i for i in list_items(session, meeting)}
-    if not isinstance(ordered_ids, list) or sorted(map(str, ordered_ids)) != sorted(
-        map(str, items)
+    if (
+        not isinstance(ordered_ids, list)
+        or not all(is_id(i) for i in ordered_ids)
+        or sorted(ordered_ids) != sorted(items)
     ):
         raise errors.Invalid(_l("The order does not match the agenda; reload the page."))
     for position, item_id in enumerate(ordered_ids):
@@ -222,10 +225,9 @@ def _seconds(minutes: object) -> int:
         value = float(str(minutes))
     except ValueError as exc:
         raise errors.Invalid(_l("A duration must be a number of minutes.")) from exc
-    seconds = round(value * 60)
-    if not 0 < seconds <= MAX_SECONDS or value != value:
+    if not math.isfinite(value) or not 0 < value * 60 <= MAX_SECONDS:
         raise errors.Invalid(_l("A duration must be between a few seconds and 4 hours."))
-    return seconds
+    return max(1, round(value * 60))
 
 
 # --------------------------------------------------------------------------- moving
@@ -302,11 +304,32 @@ def _leave(
     rounds.close_round(session, open_round, organiser)
 
 
+def _moving(session: Session, meeting: Meeting, expected: object) -> MeetingState:
+    """Lock the meeting and check that the mover saw the current position.
+
+    ``expected`` is the state version the console showed; a double click, or a second
+    console that moved meanwhile, makes it stale, and the move is refused instead of
+    skipping a phase.
+    """
+    meetings.lock(session, meeting)
+    state = get_state(session, meeting)
+    session.refresh(state)
+    if expected is not None and expected != state.version:
+        raise errors.Conflict(
+            _l("The meeting has moved on meanwhile; check the console and try again.")
+        )
+    return state
+
+
 def start(
-    session: Session, meeting: Meeting, now: int, organiser: Organiser | None = None
+    session: Session,
+    meeting: Meeting,
+    now: int,
+    organiser: Organiser | None = None,
+    expected: object = None,
 ) -> MeetingState:
     """Start the meeting at the first agenda item (the meeting goes live if it is not)."""
-    state = get_state(session, meeting)
+    state = _moving(session, meeting, expected)
     if state.started:
         raise errors.Conflict(_l("The meeting has started already."))
     if meeting.status == DRAFT:
@@ -326,9 +349,10 @@ def advance(
     now: int,
     close_round: bool = False,
     organiser: Organiser | None = None,
+    expected: object = None,
 ) -> MeetingState:
     """Next phase, or the first phase of the next item; after the last one, finished."""
-    state = get_state(session, meeting)
+    state = _moving(session, meeting, expected)
     if not state.started:
         return start(session, meeting, now, organiser)
     _ensure_running(meeting, state)
@@ -360,16 +384,17 @@ def back(
     now: int,
     close_round: bool = False,
     organiser: Organiser | None = None,
+    expected: object = None,
 ) -> MeetingState:
     """Previous phase, or the last phase of the previous item."""
-    state = get_state(session, meeting)
+    state = _moving(session, meeting, expected)
     if not state.started:
         raise errors.Conflict(_l("The meeting has not started yet."))
     meetings.ensure_not_sealed(meeting)
     _leave(session, meeting, state, close_round, organiser)
     items = list_items(session, meeting)
     item = _current(session, meeting, state)
-    if state.finished:
+    if state.finished and items:
         _enter(session, meeting, state, items[-1], len(items[-1].phases) - 1, now, organiser)
     elif item is not None and state.phase_index > 0:
         _enter(session, meeting, state, item, state.phase_index - 1, now, organiser)
@@ -393,7 +418,7 @@ def go_to(
     organiser: Organiser | None = None,
 ) -> MeetingState:
     """Jump to any phase of any item."""
-    state = get_state(session, meeting)
+    state = _moving(session, meeting, None)
     meetings.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if (
@@ -431,7 +456,7 @@ def timer(
 
     The running countdown is an absolute end time; pausing stores what remains.
     """
-    state = get_state(session, meeting)
+    state = _moving(session, meeting, None)
     _ensure_running(meeting, state)
     if action not in TIMER_ACTIONS:
         raise errors.Invalid(_l("The request could not be understood."))

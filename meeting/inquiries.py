@@ -38,7 +38,8 @@ QUEUE = (APPROVED, ASKING)
 
 
 def get_inquiry(session: Session, meeting: Meeting, inquiry_id: object) -> Inquiry:
-    """A question of this meeting, or NotFound."""
+    """A question of this meeting, or NotFound (a sealed meeting's questions are final)."""
+    meetings.ensure_not_sealed(meeting)
     inquiry = session.get(Inquiry, inquiry_id) if is_id(inquiry_id) else None
     if inquiry is None or inquiry.meeting_id != meeting.id:
         raise errors.NotFound(_l("This question does not exist."))
@@ -182,14 +183,17 @@ def edit(session: Session, meeting: Meeting, inquiry_id: object, text: object) -
 
 def reorder(session: Session, meeting: Meeting, ordered_ids: object) -> None:
     """Reorder the approved queue (exactly the approved questions, in their new order)."""
+    meetings.ensure_not_sealed(meeting)
     queue = {
         i.id: i
         for i in session.scalars(
             select(Inquiry).where(Inquiry.meeting_id == meeting.id, Inquiry.status == APPROVED)
         )
     }
-    if not isinstance(ordered_ids, list) or sorted(map(str, ordered_ids)) != sorted(
-        map(str, queue)
+    if (
+        not isinstance(ordered_ids, list)
+        or not all(is_id(i) for i in ordered_ids)
+        or sorted(ordered_ids) != sorted(queue)
     ):
         raise errors.Invalid(_l("The queue has changed; reload and try again."))
     positions = sorted(i.position for i in queue.values())

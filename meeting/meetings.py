@@ -104,6 +104,11 @@ def set_status(
         raise errors.Conflict(_l("The meeting cannot move to this status now."))
     if status == LIVE:
         ensure_ready(session, meeting)
+    else:
+        from .rounds import get_open_round  # rounds build on meetings, not the other way round
+
+        if get_open_round(session, meeting.id) is not None:
+            raise errors.Conflict(_l("A scoring round is open; close it first."))
     meeting.status = status
     record(session, meeting, organiser, "status", {"status": status})
     session.flush()
@@ -127,6 +132,15 @@ def set_archived(session: Session, meeting: Meeting, archived: bool) -> Meeting:
     meeting.archived = archived
     session.flush()
     return meeting
+
+
+def lock(session: Session, meeting: Meeting) -> None:
+    """Serialise changes to one meeting's live state (a row lock on PostgreSQL).
+
+    On SQLite, writes are serialised anyway: the live server handles one event at a time
+    and holds no transaction across a yield.
+    """
+    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
 
 
 def ensure_not_sealed(meeting: Meeting) -> None:

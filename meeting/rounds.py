@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from . import errors
-from .meetings import record
+from .meetings import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
     CLOSED_ROUND,
@@ -113,6 +113,7 @@ def open_round(
     Refused when the meeting is not live, another round is open, the list is empty or
     names someone outside the meeting, or a reporter was already scored (void first).
     """
+    lock(session, meeting)
     if meeting.status != LIVE:
         raise errors.Conflict(_l("Start the meeting before opening a scoring round."))
     if get_open_round(session, meeting.id) is not None:
@@ -245,6 +246,9 @@ def close_round(
         return scoring_round
     if scoring_round.status == VOID:
         raise errors.Conflict(_l("This round was voided; it cannot be closed."))
+    meeting = session.get(Meeting, scoring_round.meeting_id)
+    assert meeting is not None
+    ensure_not_sealed(meeting)
     counts = turnout(session, scoring_round)
     voters = dict(
         session.execute(
@@ -274,7 +278,6 @@ def close_round(
         "valid": counts.valid,
         "invalid": counts.invalid,
     }
-    meeting = session.get(Meeting, scoring_round.meeting_id)
     record(session, meeting, organiser, "round_close", {"round": scoring_round.id})
     session.flush()
     return scoring_round
@@ -284,6 +287,9 @@ def void_round(
     session: Session, scoring_round: ScoringRound, reason: str, organiser: Organiser | None = None
 ) -> ScoringRound:
     """Void a round (open or closed) with a reason; its ballots stay stored but count nowhere."""
+    meeting = session.get(Meeting, scoring_round.meeting_id)
+    assert meeting is not None
+    ensure_not_sealed(meeting)
     reason = (reason or "").strip()
     if not reason:
         raise errors.Invalid(_l("Give the reason for voiding the round; it is kept on record."))
@@ -292,7 +298,6 @@ def void_round(
     scoring_round.status = VOID
     scoring_round.voided_at = utcnow()
     scoring_round.void_reason = reason[:1000]
-    meeting = session.get(Meeting, scoring_round.meeting_id)
     record(session, meeting, organiser, "round_void", {"round": scoring_round.id, "reason": reason})
     session.flush()
     return scoring_round

@@ -168,3 +168,26 @@ def test_go_to_any_phase(db, meeting):
     assert position(db, meeting) == ("report", "inquiry")
     with pytest.raises(Invalid):
         agenda.go_to(db, meeting, items[1].id, 9, T0)
+
+
+def test_a_stale_move_is_refused_instead_of_skipping_a_phase(db, meeting):
+    agenda.build_agenda(db, meeting)
+    state = agenda.start(db, meeting, T0)
+    seen = state.version
+    agenda.advance(db, meeting, T0, expected=seen)  # the chair's click
+    with pytest.raises(Conflict, match="已有变化"):
+        agenda.advance(db, meeting, T0, expected=seen)  # the double click, or the second console
+    assert position(db, meeting) == ("report", "report")
+
+
+@pytest.mark.parametrize("minutes", ["nan", "inf", "-inf", "1e400"])
+def test_non_finite_durations_are_refused(db, meeting, minutes):
+    items = agenda.build_agenda(db, meeting)
+    with pytest.raises(Invalid):
+        agenda.set_durations(db, meeting, items[0].id, {"opening": minutes})
+
+
+def test_reorder_with_ids_as_text_is_refused(db, meeting):
+    items = agenda.build_agenda(db, meeting)
+    with pytest.raises(Invalid):
+        agenda.reorder_items(db, meeting, [str(i.id) for i in items])

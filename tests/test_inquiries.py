@@ -126,3 +126,15 @@ def test_comments_are_recorded_per_reporter(db, scene):
         comments.add_comment(db, meeting, 999999, "李清", "", "x")
     comments.delete_comment(db, meeting, first.id)
     assert len(comments.list_comments(db, meeting)) == 1
+
+
+def test_moderation_stops_when_the_meeting_is_sealed(db, scene):
+    from meeting import meetings
+
+    meeting, reporter, asker, _ = scene
+    question = ask(db, asker, reporter)
+    meetings.set_status(db, meeting, "closed")  # live since the agenda started
+    with pytest.raises(Conflict, match="封存"):
+        inquiries.approve(db, meeting, question.id)
+    with pytest.raises(Conflict, match="封存"):
+        inquiries.reorder(db, meeting, [])

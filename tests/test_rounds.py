@@ -107,3 +107,27 @@ def test_round_of_another_meeting_is_not_found(db, live_meeting, make_meeting):
     foreign = rounds.open_round(db, other, ids(other))
     with pytest.raises(NotFound):
         rounds.get_round(db, live_meeting, foreign.id)
+
+
+def test_a_sealed_meeting_keeps_its_rounds(db, live_meeting):
+    scoring_round = rounds.open_round(db, live_meeting, ids(live_meeting))
+    with pytest.raises(Conflict, match="请先结束"):
+        meetings.set_status(db, live_meeting, "closed")
+    with pytest.raises(Conflict, match="请先结束"):
+        meetings.set_status(db, live_meeting, "draft")
+    rounds.close_round(db, scoring_round)
+    meetings.set_status(db, live_meeting, "closed")
+    with pytest.raises(Conflict, match="封存"):
+        rounds.void_round(db, scoring_round, "事后作废")
+
+
+def test_the_database_allows_one_open_round_per_meeting(db, live_meeting):
+    from sqlalchemy.exc import IntegrityError
+
+    from meeting.models import ScoringRound
+
+    rounds.open_round(db, live_meeting, ids(live_meeting)[:1])
+    db.commit()
+    db.add(ScoringRound(meeting_id=live_meeting.id, title="抢先打开的第二轮", status="open"))
+    with pytest.raises(IntegrityError):
+        db.flush()

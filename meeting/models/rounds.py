@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -18,6 +18,16 @@ class ScoringRound(Base):
     """A scoring round (测评轮次) for chosen reporters; one ballot per token."""
 
     __tablename__ = "scoring_round"
+    __table_args__ = (
+        # at most one open round per meeting, whatever races the application loses
+        Index(
+            "uq_scoring_round_one_open",
+            "meeting_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
