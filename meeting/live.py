@@ -53,6 +53,8 @@ class Identity:
     meeting_id: int
     token_id: int | None = None
     organiser_id: int | None = None
+    login: str = ""  # the organiser's login (logout ends its sockets)
+    seen: float = field(default_factory=time.time)  # the organiser's last action
     allowance: float = DELEGATE_BURST
     checked_at: float = field(default_factory=time.monotonic)
 
@@ -122,8 +124,15 @@ class Pusher:
 
 
 def mark_changed(meeting_id: int, token_ids: list[int] | tuple[int, ...] = ()) -> None:
-    """Schedule a push of the meeting's snapshots, and of some phones' own ones."""
-    current_app.extensions["sanshu.live"].mark(meeting_id, token_ids)
+    """Schedule a push of the meeting's snapshots, and of some phones' own ones.
+
+    Called after a commit: whatever goes wrong here is logged and must not turn the
+    acknowledgement of committed data into an error.
+    """
+    try:
+        current_app.extensions["sanshu.live"].mark(meeting_id, token_ids)
+    except Exception:
+        current_app.logger.exception("push after commit failed for meeting %s", meeting_id)
 
 
 def push_state(meeting_id: int) -> None:
@@ -150,6 +159,15 @@ def push_me(token_id: int) -> None:
     me = snapshots.delegate_me(db, token)
     db.rollback()
     socketio.emit("me", me, to=token_room(token_id))
+
+
+def end_login(login: str) -> None:
+    """Disconnect the consoles of a login that has just logged out."""
+    if not login:
+        return
+    for sid, ident in list(connections.items()):
+        if ident.role == "organiser" and ident.login == login:
+            socketio.server.disconnect(sid, namespace="/")
 
 
 def notify_token_revoked(token_id: int, message: str) -> None:
@@ -192,11 +210,13 @@ def identity(role: str) -> Identity:
     if ident is None or ident.role != role:
         raise errors.Forbidden(_l("You are not allowed to do this."))
     if role == "delegate" and not ident.spend():
-        raise errors.Conflict(_l("Too many requests; please wait a moment."))
+        raise errors.Conflict(_l("Too many requests; please wait a moment."), retry=True)
     if role == "organiser":
         organiser = get_session().get(Organiser, ident.organiser_id)
-        if organiser is None or not organiser.active:
+        idle = current_app.config["ORGANISER_IDLE_MINUTES"] * 60
+        if organiser is None or not organiser.active or time.time() - ident.seen > idle:
             raise errors.Forbidden(_l("Please log in again."))
+        ident.seen = time.time()
     return ident
 
 
@@ -260,9 +280,17 @@ def on_connect(auth: Any = None) -> None:
         join_room(meeting_room(meeting.id, "screen"))
         state = snapshots.screen_state(db, meeting)
     elif role == "organiser":
-        if not current_user.is_authenticated:
+        idle = current_app.config["ORGANISER_IDLE_MINUTES"] * 60
+        seen = session.get("seen", 0)
+        if not current_user.is_authenticated or time.time() - seen > idle:
             raise ConnectionRefusedError(str(_l("Please log in again.")))
-        connections[sid] = Identity("organiser", meeting.id, organiser_id=current_user.id)
+        connections[sid] = Identity(
+            "organiser",
+            meeting.id,
+            organiser_id=current_user.id,
+            login=session.get("login", ""),
+            seen=seen,
+        )
         join_room(meeting_room(meeting.id, "organisers"))
         state = snapshots.console_state(db, meeting)
     else:
@@ -395,7 +423,7 @@ def _flag(payload: dict[str, Any], key: str) -> bool:
 @organiser_action
 def on_agenda_start(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     _require_admin(organiser)
-    agenda.start(db, meeting, _now(), organiser)
+    agenda.start(db, meeting, _now(), organiser, payload.get("version"))
     return {}
 
 
@@ -403,7 +431,9 @@ def on_agenda_start(db, meeting, organiser, payload):  # type: ignore[no-untyped
 @organiser_action
 def on_agenda_next(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     _require_admin(organiser)
-    agenda.advance(db, meeting, _now(), _flag(payload, "close_round"), organiser)
+    agenda.advance(
+        db, meeting, _now(), _flag(payload, "close_round"), organiser, payload.get("version")
+    )
     return {}
 
 
@@ -411,7 +441,9 @@ def on_agenda_next(db, meeting, organiser, payload):  # type: ignore[no-untyped-
 @organiser_action
 def on_agenda_back(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     _require_admin(organiser)
-    agenda.back(db, meeting, _now(), _flag(payload, "close_round"), organiser)
+    agenda.back(
+        db, meeting, _now(), _flag(payload, "close_round"), organiser, payload.get("version")
+    )
     return {}
 
 

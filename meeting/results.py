@@ -101,14 +101,16 @@ def compute_results(
     needed = sorted(set(scored_by.values()))
     ballots_by_round: dict[int, list[BallotInfo]] = {rid: [] for rid in needed}
     if needed:
-        for round_id, category_id, valid, answers in session.execute(
+        # fetch everything first, so no cursor stays open across the pauses
+        rows = session.execute(
             select(Ballot.round_id, Ballot.category_id, Ballot.valid, Ballot.answers)
             .where(Ballot.round_id.in_(needed))
             .order_by(Ballot.round_id, Ballot.number)
-        ):
+        ).all()
+        for count, (round_id, category_id, valid, answers) in enumerate(rows, start=1):
             parsed = {int(rid): lines for rid, lines in answers.items()}
             ballots_by_round[round_id].append(BallotInfo(category_id, valid, parsed))
-            if pause is not None and len(ballots_by_round[round_id]) % 25 == 0:
+            if pause is not None and count % 25 == 0:
                 pause()
     inputs = []
     for reporter in meeting.reporters:

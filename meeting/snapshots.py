@@ -236,10 +236,16 @@ def screen_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     """The projector: the round on screen and its turnout, never a grade."""
     current = latest_round(session, meeting)
     state = session.get(MeetingState, meeting.id)
+    turnout = turnout_info(session, meeting, current) if current else None
+    if turnout is not None:
+        # valid/invalid counts stay on the console: in a small category, an invalid ballot
+        # appearing right after someone voted would tell the room about that ballot
+        turnout.pop("valid")
+        turnout.pop("invalid")
     return {
         "meeting": meeting_info(meeting),
         "round": round_info(meeting, current),
-        "turnout": turnout_info(session, meeting, current) if current else None,
+        "turnout": turnout,
         "now": now_info(session, meeting, state),
         "inquiry": queue_info(session, meeting, state),
         "published": meeting.published or None,

@@ -266,3 +266,37 @@ def test_phones_learn_that_the_meeting_has_ended(app, db, scene, admin_client):
     db.commit()
     admin_client.post(f"/meetings/{meeting.id}/status", data={"status": "closed"})
     assert received(phone, "state")[-1]["meeting"]["status"] == "closed"
+
+
+def test_an_idle_organiser_socket_is_refused(app, db, scene, make_organiser):
+    meeting, _, _ = scene
+    make_organiser("admin")
+    http = app.test_client()
+    http.post("/login", data={"username": "admin", "password": PASSWORD})
+    with http.session_transaction() as session:
+        session["seen"] = 0  # long ago
+    console = socketio.test_client(
+        app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
+    )
+    assert not console.is_connected()
+
+
+def test_logout_ends_the_consoles_of_that_login(app, db, scene, make_organiser):
+    meeting, _, _ = scene
+    make_organiser("admin")
+    http = app.test_client()
+    http.post("/login", data={"username": "admin", "password": PASSWORD})
+    console = socketio.test_client(
+        app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
+    )
+    assert console.is_connected()
+    http.post("/logout")
+    assert not console.is_connected()
+
+
+def test_a_busy_phone_is_told_to_retry(app, scene):
+    _meeting, _scoring_round, token = scene
+    phone = delegate(app, token)
+    acks = [phone.emit("sync", {}, callback=True) for _ in range(40)]
+    refused = [a for a in acks if not a["ok"]]
+    assert refused and all(a.get("retry") is True for a in refused)

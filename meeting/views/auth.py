@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import defaultdict, deque
 
@@ -53,12 +54,16 @@ def login():  # type: ignore[no-untyped-def]
         session.permanent = True
         login_user(organiser)
         session["seen"] = time.time()
+        session["login"] = secrets.token_hex(8)  # names this login's consoles
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html")
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
+    from .. import live
+
+    live.end_login(session.get("login", ""))
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

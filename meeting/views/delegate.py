@@ -71,6 +71,13 @@ PHONE_TEXT = {
     "send_question": _l("Send the question"),
     "question_sent": _l("Sent. The moderator reviews it before it is asked."),
     "my_questions": _l("My questions"),
+    "superseded": _l(
+        "A newer version of this ballot, sent from another device, is stored; that one counts."
+    ),
+    "changed_elsewhere": _l("This ballot was changed from another device."),
+    "not_received": _l(
+        "The round closed before your ballot reached the server; it was not counted."
+    ),
 }
 
 

@@ -18,7 +18,11 @@
 
   function act(event, payload, done, failed) {
     socket.timeout(10000).emit(event, payload, function (err, ack) {
-      if (err) { message(T.offline); return; }
+      if (err) {
+        message(T.offline);
+        if (failed) { failed({ ok: false, error: T.offline }); }
+        return;
+      }
       if (!ack.ok) {
         if (failed && failed(ack)) { return; }
         message(ack.error);

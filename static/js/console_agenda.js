@@ -9,6 +9,7 @@
   var state = null;
   var drawn = {};
   var sortables = {};
+  var moving = false; // a next/back is on its way
 
   function act(event, payload, done, failed) { window.Console.act(event, payload, done, failed); }
 
@@ -262,10 +263,21 @@
   document.addEventListener('click', function (event) {
     var t = event.target;
     var simple = t.getAttribute('data-act');
-    if (simple === 'agenda_next' || simple === 'agenda_back') {
-      // leaving a scoring phase with the round still open: ask, then close and move on
-      act(simple, {}, null, function (ack) {
-        if (ack.needs_close && window.confirm(T.close_and_move)) { act(simple, { close_round: true }); return true; }
+    if (simple === 'agenda_next' || simple === 'agenda_back' || simple === 'agenda_start') {
+      // one move at a time, from the position this console shows: a double click or a
+      // second console that moved meanwhile is refused instead of skipping a phase
+      if (moving) { return; }
+      moving = true;
+      var version = state && state.now ? state.now.version : null;
+      var done = function () { moving = false; };
+      act(simple, { version: version }, done, function (ack) {
+        moving = false;
+        // leaving a scoring phase with the round still open: ask, then close and move on
+        if (ack.needs_close && window.confirm(T.close_and_move)) {
+          moving = true;
+          act(simple, { close_round: true, version: version }, done, function () { moving = false; return false; });
+          return true;
+        }
         return false;
       });
       return;

@@ -20,17 +20,30 @@
 
   function storageKey(roundId) { return 'sanshu.' + boot.meeting + '.' + boot.token + '.' + roundId; }
 
+  // Drafts live in localStorage; when a write fails (storage full, private mode) the
+  // draft stays in memory, and memory wins over storage from then on for that key.
   function load(roundId) {
+    var key = storageKey(roundId);
     var raw = null;
-    try { raw = window.localStorage.getItem(storageKey(roundId)); } catch (e) { raw = memory[storageKey(roundId)]; }
+    if (memory.hasOwnProperty(key)) {
+      raw = memory[key];
+    } else {
+      try { raw = window.localStorage.getItem(key); } catch (e) { raw = null; }
+    }
     var draft = null;
     try { draft = raw ? JSON.parse(raw) : null; } catch (e2) { draft = null; }
     return draft || { answers: {}, seq: 0, pending: null, receipt: null, editing: false, error: null };
   }
 
   function save(roundId, draft) {
+    var key = storageKey(roundId);
     var raw = JSON.stringify(draft);
-    try { window.localStorage.setItem(storageKey(roundId), raw); } catch (e) { memory[storageKey(roundId)] = raw; }
+    try {
+      window.localStorage.setItem(key, raw);
+      delete memory[key];
+    } catch (e) {
+      memory[key] = raw;
+    }
   }
 
   function newSubmissionId() {
@@ -198,6 +211,7 @@
     } else {
       html.push('<p class="big ok">✓ ' + Live.esc(T.submitted) + '</p>');
     }
+    if (draft.notice) { html.push('<p class="warn">' + Live.esc(draft.notice) + '</p>'); }
     if (!draft.pending) { html.push('<button type="button" id="change" class="secondary">' + Live.esc(T.change) + '</button>'); }
     Live.byId('panel-done').innerHTML = html.join('');
     show('panel-done');
@@ -297,8 +311,13 @@
     if (!round) {
       reviewing = false;
       var last = state.last_round;
-      var mine = last && ((me && me.ballots && me.ballots[last.id]) || load(last.id).receipt);
-      status(last && last.status !== 'open' && mine ? T.round_closed : T.waiting);
+      if (last && last.status !== 'open') {
+        var lastDraft = load(last.id);
+        var mine = (me && me.ballots && me.ballots[last.id]) || lastDraft.receipt;
+        if (mine) { status(T.round_closed); return; }
+        if (lastDraft.pending || lastDraft.error) { status(T.not_received, 'warn'); return; }
+      }
+      status(T.waiting);
       return;
     }
     var draft = load(round.id);
@@ -339,6 +358,17 @@
         current.receipt = ack;
         if (!current.pending || current.pending.submission === ack.submission || ack.superseded) { current.pending = null; }
         current.editing = false;
+        if (ack.superseded) {
+          // another device of this slip stored a newer version: that one counts
+          current.notice = T.superseded;
+          requestSync();
+        }
+      } else if (ack && ack.retry) {
+        // busy or a passing server fault: keep the ballot and try again shortly
+        setTimeout(function () {
+          var open = openRound();
+          if (open && open.id === round.id) { send(open, load(open.id)); }
+        }, 3000);
       } else {
         current.pending = null;
         current.editing = true;
@@ -363,28 +393,45 @@
     send(round, draft);
   }
 
-  // What the server has stored for this phone settles pending re-sends after a reload.
-  function reconcile() {
-    var round = openRound();
-    if (!round || !me) { return; }
-    var draft = load(round.id);
-    var stored = me.ballots ? me.ballots[round.id] : null;
+  // What the server has stored for this slip settles pending re-sends after a reload or a
+  // lost acknowledgement. The server sends receipts, never a ballot's contents.
+  function reconcile(roundId) {
+    if (!me || !roundId) { return; }
+    var draft = load(roundId);
+    var stored = me.ballots ? me.ballots[roundId] : null;
     var changed = false;
     if (stored) {
       if (draft.pending && draft.pending.submission === stored.submission) {
         draft.pending = null;
         draft.receipt = stored;
         changed = true;
-      }
-      if (!draft.receipt && !draft.pending) {
-        draft.answers = stored.answers;
+      } else if (!draft.pending && (!draft.receipt || draft.receipt.submission !== stored.submission)) {
+        if (draft.receipt && stored.revision > draft.receipt.revision) { draft.notice = T.changed_elsewhere; }
         draft.receipt = stored;
-        draft.seq = stored.seq;
+        draft.seq = Math.max(draft.seq || 0, stored.seq);
         changed = true;
       }
     }
-    if (changed) { save(round.id, draft); }
-    if (draft.pending) { send(round, draft); }
+    if (changed) { save(roundId, draft); }
+    var round = openRound();
+    if (round && round.id === roundId && draft.pending) { send(round, draft); }
+  }
+
+  function reconcileOpen() {
+    var round = openRound();
+    if (round) { reconcile(round.id); }
+  }
+
+  function requestSync() {
+    if (!socket || !socket.connected) { return; }
+    socket.timeout(8000).emit('sync', {}, function (err, answer) {
+      if (err || !answer || !answer.ok) { return; }
+      state = answer.state;
+      me = answer.me;
+      if (state.last_round) { reconcile(state.last_round.id); }
+      reconcileOpen();
+      render();
+    });
   }
 
   function onClick(event) {
@@ -433,15 +480,7 @@
   document.addEventListener('click', onClick);
   document.addEventListener('input', onInput);
   document.addEventListener('visibilitychange', function () {
-    if (!document.hidden && socket && socket.connected) {
-      socket.timeout(8000).emit('sync', {}, function (err, answer) {
-        if (err || !answer || !answer.ok) { return; }
-        state = answer.state;
-        me = answer.me;
-        reconcile();
-        render();
-      });
-    }
+    if (!document.hidden) { requestSync(); }
   });
 
   socket = Live.connect({ role: 'delegate' }, {
@@ -450,17 +489,21 @@
       var badge = Live.byId('connection');
       badge.className = 'connection ' + (isOnline ? 'online' : 'offline');
       badge.innerHTML = Live.esc(isOnline ? T.online : T.offline);
-      if (isOnline) { reconcile(); } else { inFlight = null; }
+      if (isOnline) { reconcileOpen(); } else { inFlight = null; }
       render();
     },
     state: function (snapshot) {
       var before = state && state.round ? state.round.id : null;
       state = snapshot;
-      if (!state.round || state.round.id !== before) { reviewing = false; }
-      reconcile();
+      if (!state.round || state.round.id !== before) {
+        reviewing = false;
+        // the round closed while a ballot was unconfirmed: ask whether it arrived
+        if (before && load(before).pending) { requestSync(); }
+      }
+      reconcileOpen();
       render();
     },
-    me: function (snapshot) { me = snapshot; reconcile(); render(); },
+    me: function (snapshot) { me = snapshot; reconcileOpen(); render(); },
     refused: function (message) { status(message, 'warn'); },
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); }
   });

@@ -19,6 +19,7 @@ def base_url() -> str:
 
 
 @bp.route("/meetings/<int:meeting_id>/tokens")
+@admin_required
 def token_list(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = load_meeting(meeting_id)
     items = tokens.list_tokens(get_session(), meeting)
@@ -107,6 +108,7 @@ def pdf_response(rendered: pdf.Rendered, filename: str) -> Response:
 
 
 @bp.route("/meetings/<int:meeting_id>/tokens/slips.pdf")
+@admin_required
 def token_slips(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = load_meeting(meeting_id)
     items = [t for t in tokens.list_tokens(get_session(), meeting) if t.status == ACTIVE]
