@@ -69,7 +69,10 @@ async def burst(server: LiveServer, scene, kill_midway: bool) -> dict:  # type: 
     await http.close()
 
     seen: list[tuple[float, int]] = []
-    screen = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2)
+    screen_http = aiohttp.ClientSession()  # ours, so reconnects after a kill leave none open
+    screen = socketio.AsyncClient(
+        reconnection=True, reconnection_delay=0.2, http_session=screen_http
+    )
     screen.on(
         "state",
         lambda state: seen.append(
@@ -108,8 +111,15 @@ async def burst(server: LiveServer, scene, kill_midway: bool) -> dict:  # type: 
         await asyncio.sleep(0.01)
     full_at = next((t for t, voted in seen if voted >= total), None)
     await screen.disconnect()
+    await screen_http.close()
     latencies = [p.latencies_ms[-1] for p in phones if p.latencies_ms]
+    # after a kill, phones that had their ack already may still be reconnecting: let them
+    # finish, or closing them would race with the reconnect
+    await asyncio.gather(
+        *(asyncio.wait_for(p.connected.wait(), 60) for p in phones), return_exceptions=True
+    )
     await asyncio.gather(*(p.close() for p in phones))
+    await close_stray_sessions()
     return {
         "round_id": round_id,
         "acks": acks,
@@ -118,6 +128,16 @@ async def burst(server: LiveServer, scene, kill_midway: bool) -> dict:  # type: 
         "wall_ms": (last_ack - started) * 1000,
         "projector_lag_ms": (full_at - last_ack) * 1000 if full_at else float("inf"),
     }
+
+
+async def close_stray_sessions() -> None:
+    """Close HTTP sessions python-engineio opened by itself during reconnects after the
+    kill (a reconnect racing with disconnect); only shutdown noise would remain."""
+    import gc
+
+    for thing in gc.get_objects():
+        if isinstance(thing, aiohttp.ClientSession) and not thing.closed:
+            await thing.close()
 
 
 async def raw_burst(base_url: str, secrets: list[str], lines) -> list[float]:  # type: ignore[no-untyped-def]
@@ -204,6 +224,12 @@ def main() -> None:
         lost = sum(1 for sub in result["acked"] if sub not in stored_submissions)
         raw = measure_raw(args.async_mode, scene.secrets, scene.lines)
 
+    # let the clients' leftovers be collected now, so their shutdown warnings (if any)
+    # come before the figures and the figures stay the last line
+    import gc
+
+    gc.collect()
+    sys.stderr.flush()
     acked = sum(1 for a in result["acks"] if a.get("ok"))
     p50 = percentile(result["latencies"], 0.50)
     p99 = percentile(result["latencies"], 0.99)

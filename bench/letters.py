@@ -8,7 +8,8 @@ questions, problems and rectification items for everyone; starts the real server
 (app.py, default async mode); times one letter preview; then starts the print batch and
 waits for it, while 20 phones of a second, live meeting keep re-submitting ballots, so
 the acknowledgement latency can be compared with the same phones when the server is
-idle. Last line: the figures.
+idle (over ten seconds, one Socket.IO heartbeat included). Last line: the figures.
+BENCH_DEBUG=1 also prints the slowest acknowledgements and when they happened.
 """
 
 from __future__ import annotations

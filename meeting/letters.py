@@ -114,7 +114,7 @@ def letter_contexts(
     session: Session, meeting: Meeting, today: date, pause: Callable[[], None] | None = None
 ) -> list[tuple[Reporter, dict[str, Any]]]:
     """Every reporter's letter data, computed from one results run."""
-    data = results_data(compute_results(session, meeting, pause))
+    data = results_data(compute_results(session, meeting, pause), pause)
     contexts = []
     for reporter in meeting.reporters:
         contexts.append((reporter, letter_context(session, meeting, data, reporter, today)))

@@ -7,6 +7,7 @@ data with every number already formatted, so every surface prints the same digit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -101,14 +102,15 @@ def compute_results(
     needed = sorted(set(scored_by.values()))
     ballots_by_round: dict[int, list[BallotInfo]] = {rid: [] for rid in needed}
     if needed:
-        # fetch everything first, so no cursor stays open across the pauses
+        # fetch everything first, as text (cheap), so no cursor stays open across the
+        # pauses; decoding the answers, the costly part, is done in small steps
         rows = session.execute(
-            select(Ballot.round_id, Ballot.category_id, Ballot.valid, Ballot.answers)
+            select(Ballot.round_id, Ballot.category_id, Ballot.valid, cast(Ballot.answers, Text))
             .where(Ballot.round_id.in_(needed))
             .order_by(Ballot.round_id, Ballot.number)
         ).all()
         for count, (round_id, category_id, valid, answers) in enumerate(rows, start=1):
-            parsed = {int(rid): lines for rid, lines in answers.items()}
+            parsed = {int(rid): lines for rid, lines in json.loads(answers).items()}
             ballots_by_round[round_id].append(BallotInfo(category_id, valid, parsed))
             if pause is not None and count % 25 == 0:
                 pause()
@@ -262,8 +264,13 @@ def footnotes(scheme: Scheme, categories: list[CategoryInfo]) -> list[str]:
     return notes
 
 
-def results_data(results: MeetingResults) -> dict[str, Any]:
-    """Everything the surfaces print, as plain data with formatted numbers."""
+def results_data(
+    results: MeetingResults, pause: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """Everything the surfaces print, as plain data with formatted numbers.
+
+    ``pause`` is called after each reporter (see compute_results).
+    """
     meeting = results.meeting
     scheme = results.scheme
     names = {c.id: c.name for c in results.categories}
@@ -358,6 +365,8 @@ def results_data(results: MeetingResults) -> dict[str, Any]:
                 }
             )
         reporters.append(entry)
+        if pause is not None:
+            pause()
     ranked = sorted((r for r in reporters if r.get("rank")), key=lambda r: (r["rank"], r["name"]))
     return {
         "meeting": {

@@ -31,6 +31,7 @@ class Phone:
     reconnects: int = 0
     connects: int = 0
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)
     seq: int = 0
 
     async def join(self) -> None:
@@ -58,11 +59,13 @@ class Phone:
         async def _connected() -> None:
             self.connects += 1
             self.reconnects = self.connects - 1
+            self.dropped.clear()
             self.connected.set()
 
         @self.sio.on("disconnect")
         async def _disconnected(*_: Any) -> None:
             self.connected.clear()
+            self.dropped.set()
 
         @self.sio.on("state")
         async def _state(data: dict[str, Any]) -> None:
@@ -114,10 +117,12 @@ class Phone:
             return ack
 
     async def close(self) -> None:
-        if self.sio is not None:
-            await self.sio.disconnect()
-        if self.http is not None:
-            await self.http.close()
+        try:
+            if self.sio is not None:
+                await self.sio.disconnect()
+        finally:
+            if self.http is not None:
+                await self.http.close()
 
 
 async def join_all(base_url: str, secrets: list[str], batch: int = 100) -> list[Phone]:

@@ -52,7 +52,7 @@ def _pause() -> None:
 
 
 def current_data(meeting) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return results.results_data(results.compute_results(get_session(), meeting, _pause))
+    return results.results_data(results.compute_results(get_session(), meeting, _pause), _pause)
 
 
 # --------------------------------------------------------------------------- results
