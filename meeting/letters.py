@@ -112,12 +112,12 @@ def letter_context(
 
 def letter_contexts(
     session: Session, meeting: Meeting, today: date, pause: Callable[[], None] | None = None
-) -> list[tuple[Reporter, dict[str, Any]]]:
-    """Every reporter's letter data, computed from one results run."""
+) -> list[dict[str, Any]]:
+    """Every reporter's letter data (plain, safe to hand to other threads), from one results run."""
     data = results_data(compute_results(session, meeting, pause), pause)
     contexts = []
     for reporter in meeting.reporters:
-        contexts.append((reporter, letter_context(session, meeting, data, reporter, today)))
+        contexts.append(letter_context(session, meeting, data, reporter, today))
         if pause is not None:
             pause()
     return contexts
@@ -178,7 +178,7 @@ def new_job(meeting_id: int, root: Path) -> BatchJob:
 
 def run_batch(
     job: BatchJob,
-    contexts: list[tuple[Reporter, dict[str, Any]]],
+    contexts: list[dict[str, Any]],
     render_pool: pdf.RenderPool,
     spawn: Callable[..., Any],
     duplex: bool,
@@ -207,17 +207,18 @@ def run_batch(
             with _lock:
                 if not queue or failures:
                     return
-                index, (reporter, context) = queue.pop(0)
-            out = job.folder / f"{index:03d}-{safe_filename(reporter.name)}.pdf"
+                index, context = queue.pop(0)
+            name = context["name"]
+            out = job.folder / f"{index:03d}-{safe_filename(name)}.pdf"
             try:
                 rendered = render_pool.render("letter.html", context, out=str(out))
             except Exception as exc:  # any failure ends the batch with its message
-                failures.append(f"{reporter.name}: {exc}")
+                failures.append(f"{name}: {exc}")
                 return
             with _lock:
                 outputs[index] = (str(out), rendered.pages)
                 job.done += 1
-                job.files.append({"name": reporter.name, "path": str(out), "pages": rendered.pages})
+                job.files.append({"name": name, "path": str(out), "pages": rendered.pages})
 
     # wait on events, not on join(): python-engineio's eventlet task returns from join()
     # at once when the green thread has not started running yet
