@@ -347,9 +347,11 @@ def on_sync(_payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def organiser_action(
-    action: Callable[[Any, Meeting, Any, dict[str, Any]], dict[str, Any]],
+    action: Callable[[Any, Meeting, Any, dict[str, Any]], dict[str, Any] | None],
+    admin: bool = False,
 ) -> Callable[..., dict[str, Any]]:
-    """An organiser event: check the login, run the action on its meeting, commit, push."""
+    """An organiser event: check the login (and the admin role when asked), run the action
+    on the console's meeting, commit, push, ack. A clerk may moderate and comment."""
 
     @wraps(action)
     @acked
@@ -357,6 +359,8 @@ def organiser_action(
         ident = identity("organiser")
         db = get_session()
         organiser = db.get(Organiser, ident.organiser_id)
+        if admin:
+            _require_admin(organiser)
         meeting = meetings.get_meeting(db, ident.meeting_id)
         result = dict(commit(lambda session: action(session, meeting, organiser, payload)) or {})
         mark_changed(meeting.id, result.pop("_phones", ()))
@@ -365,24 +369,29 @@ def organiser_action(
     return wrapper
 
 
+def admin_action(
+    action: Callable[[Any, Meeting, Any, dict[str, Any]], dict[str, Any] | None],
+) -> Callable[..., dict[str, Any]]:
+    """An event for admins only: rounds and the agenda (the chair's work)."""
+    return organiser_action(action, admin=True)
+
+
 def _require_admin(organiser: Any) -> None:
     if not organiser.is_admin:
         raise errors.Forbidden(_l("You are not allowed to do this."))
 
 
 @socketio.on("open_round")
-@organiser_action
+@admin_action
 def on_open_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     title = payload.get("title") if isinstance(payload.get("title"), str) else ""
     scoring_round = rounds.open_round(db, meeting, payload.get("reporters"), title, organiser)
     return {"round": scoring_round.id}
 
 
 @socketio.on("close_round")
-@organiser_action
+@admin_action
 def on_close_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     scoring_round = rounds.close_round(
         db, rounds.get_round(db, meeting, _id(payload, "round")), organiser
     )
@@ -390,18 +399,15 @@ def on_close_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-
 
 
 @socketio.on("void_round")
-@organiser_action
+@admin_action
 def on_void_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     reason = payload.get("reason") if isinstance(payload.get("reason"), str) else ""
     rounds.void_round(db, rounds.get_round(db, meeting, _id(payload, "round")), reason, organiser)
-    return {}
 
 
 @socketio.on("rerun_round")
-@organiser_action
+@admin_action
 def on_rerun_round(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     scoring_round = rounds.rerun_round(
         db, rounds.get_round(db, meeting, _id(payload, "round")), organiser
     )
@@ -420,37 +426,30 @@ def _flag(payload: dict[str, Any], key: str) -> bool:
 
 
 @socketio.on("agenda_start")
-@organiser_action
+@admin_action
 def on_agenda_start(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.start(db, meeting, _now(), organiser, payload.get("version"))
-    return {}
 
 
 @socketio.on("agenda_next")
-@organiser_action
+@admin_action
 def on_agenda_next(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.advance(
         db, meeting, _now(), _flag(payload, "close_round"), organiser, payload.get("version")
     )
-    return {}
 
 
 @socketio.on("agenda_back")
-@organiser_action
+@admin_action
 def on_agenda_back(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.back(
         db, meeting, _now(), _flag(payload, "close_round"), organiser, payload.get("version")
     )
-    return {}
 
 
 @socketio.on("agenda_goto")
-@organiser_action
+@admin_action
 def on_agenda_goto(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.go_to(
         db,
         meeting,
@@ -460,30 +459,24 @@ def on_agenda_goto(db, meeting, organiser, payload):  # type: ignore[no-untyped-
         _flag(payload, "close_round"),
         organiser,
     )
-    return {}
 
 
 @socketio.on("timer")
-@organiser_action
+@admin_action
 def on_timer(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     action = payload.get("action") if isinstance(payload.get("action"), str) else ""
     agenda.timer(db, meeting, action, _now(), payload.get("seconds"))
-    return {}
 
 
 @socketio.on("agenda_build")
-@organiser_action
+@admin_action
 def on_agenda_build(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.build_agenda(db, meeting, replace=_flag(payload, "replace"))
-    return {}
 
 
 @socketio.on("agenda_add")
-@organiser_action
+@admin_action
 def on_agenda_add(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     kind = payload.get("kind") if isinstance(payload.get("kind"), str) else ""
     title = payload.get("title") if isinstance(payload.get("title"), str) else ""
     item = agenda.add_item(db, meeting, kind, title, payload.get("reporter"))
@@ -491,43 +484,35 @@ def on_agenda_add(db, meeting, organiser, payload):  # type: ignore[no-untyped-d
 
 
 @socketio.on("agenda_remove")
-@organiser_action
+@admin_action
 def on_agenda_remove(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.remove_item(db, meeting, payload.get("item"))
-    return {}
 
 
 @socketio.on("agenda_reorder")
-@organiser_action
+@admin_action
 def on_agenda_reorder(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.reorder_items(db, meeting, payload.get("items"))
-    return {}
 
 
 @socketio.on("agenda_durations")
-@organiser_action
+@admin_action
 def on_agenda_durations(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
-    _require_admin(organiser)
     agenda.set_durations(
         db, meeting, payload.get("item"), payload.get("minutes"), payload.get("answer_minutes")
     )
-    return {}
 
 
 @socketio.on("speaker")
 @organiser_action
 def on_speaker(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     agenda.set_speaker(db, meeting, payload.get("name"), payload.get("role"))
-    return {}
 
 
 @socketio.on("inquiries_open")
 @organiser_action
 def on_inquiries_open(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     agenda.open_inquiries(db, meeting, payload.get("reporter"))
-    return {}
 
 
 # --------------------------------------------------------------------------- questions
@@ -588,7 +573,6 @@ socketio.on_event(
 @organiser_action
 def on_inquiry_reorder(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     inquiries.reorder(db, meeting, payload.get("ids"))
-    return {}
 
 
 # --------------------------------------------------------------------------- comments
@@ -619,14 +603,12 @@ def on_comment_update(db, meeting, organiser, payload):  # type: ignore[no-untyp
         payload.get("role"),
         payload.get("summary"),
     )
-    return {}
 
 
 @socketio.on("comment_delete")
 @organiser_action
 def on_comment_delete(db, meeting, organiser, payload):  # type: ignore[no-untyped-def]
     comments.delete_comment(db, meeting, payload.get("id"))
-    return {}
 
 
 def init_app(app: Flask) -> None:
