@@ -57,6 +57,7 @@ $(MO): $(PO) $(VENV_STAMP)
 lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/burst.py --delegates 300 --reporters 21

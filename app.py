@@ -27,11 +27,15 @@ elif ASYNC_MODE != "threading":
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import resource  # noqa: E402
-import sys  # noqa: E402
 
-from meeting import create_app  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from meeting import create_app, pdf  # noqa: E402
 from meeting.cli import prepare  # noqa: E402
+from meeting.db import get_session  # noqa: E402
 from meeting.extensions import socketio  # noqa: E402
+from meeting.models import ACTIVE, BallotToken, Meeting  # noqa: E402
+from meeting.network import lan_address  # noqa: E402
 
 MAX_CONNECTIONS = 10_000
 
@@ -45,13 +49,9 @@ def raise_open_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def banner(app, host: str, port: int, info: dict) -> str:  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from meeting.db import get_session
-    from meeting.models import ACTIVE, BallotToken, Meeting
-    from meeting.network import lan_address
-
+def banner(app, host: str, port: int, info: dict) -> str:
+    """What the operator sees at start: the addresses, and for the demo meeting only (its
+    slips are not secret) the projector and a sample delegate link."""
     base = (
         app.config.get("PUBLIC_URL")
         or f"http://{lan_address() if host == '0.0.0.0' else host}:{port}"
@@ -64,7 +64,7 @@ def banner(app, host: str, port: int, info: dict) -> str:  # type: ignore[no-unt
         lines.append("             (forgot the password? flask --app meeting reset-password admin)")
     with app.app_context():
         session = get_session()
-        meeting = session.get(Meeting, info["meeting_id"]) if info.get("meeting_id") else None
+        meeting = session.get(Meeting, info["demo_id"]) if info.get("demo_id") else None
         if meeting is not None:
             lines.append(f"  Projector: {base}/screen/{meeting.id}/{meeting.screen_key}")
             token = session.scalars(
@@ -87,7 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     raise_open_file_limit()
-    app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    config: dict = {"ASYNC_MODE": ASYNC_MODE}
+    if ASYNC_MODE != "threading":
+        # SQLite waits for a lock inside C, which stops every green thread: wait a few ms
+        # there, then cooperatively (meeting.db.run_transaction)
+        config["SQLITE_BUSY_MS"] = 20
+    app = create_app(config)
     info = prepare(app, with_demo=args.demo)
     print(banner(app, args.host, args.port, info), flush=True)
 
@@ -95,8 +100,6 @@ def main(argv: list[str] | None = None) -> None:
     # collector's full passes, which otherwise stall the event loop for tens of ms.
     gc.collect()
     gc.freeze()
-
-    from meeting import pdf
 
     # start the PDF workers now, so the first letter preview does not pay for loading fonts
     socketio.start_background_task(pdf.pool(app.config["RENDER_WORKERS"]).warm)
@@ -110,4 +113,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "LIVE_PUSH_INTERVAL": 0.25,  # seconds between pushes of changed live state
     "RENDER_WORKERS": 2,
+    # How long SQLite may block waiting for a lock; the live server (app.py) sets a few
+    # ms on eventlet/gevent and waits cooperatively instead.
+    "SQLITE_BUSY_MS": 30_000,
 }
 
 ENVIRONMENT = {
@@ -79,7 +82,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 
-    from . import cli, db, live
+    # Imported here, not at the top: the package must stay light, because the PDF and
+    # upload workers run as `python -m meeting.<module>` and import it first.
+    from . import cli, db, events, live, pushing, throttle, wsgi
     from .extensions import babel, csrf, login_manager, socketio
     from .views import register_views
 
@@ -87,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
+    throttle.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -94,18 +100,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_http_buffer_size=live.MAX_PAYLOAD_BYTES,
         ping_interval=10,
         ping_timeout=20,
+        serializer=events.GuardedPacket,
     )
-    live.init_app(app)
+    app.wsgi_app = wsgi.SafetyNet(app.wsgi_app, app.logger)  # type: ignore[method-assign]
+    pushing.init_app(app)
     register_views(app)
     cli.init_app(app)
     return app
 
 
+# ?lang= picks one of these (kept in the session); anything else falls back to Chinese.
+LANGUAGES = {"zh_CN": "zh_CN", "zh": "zh_CN", "en": "en"}
+
+
 def _select_locale() -> str:
-    # Chinese by default; another catalogue can be picked with ?lang=xx (kept in session).
+    """Chinese by default; ``?lang=en`` shows the English source texts."""
     if not has_request_context():
         return "zh_CN"
     lang = request.args.get("lang")
-    if lang:
-        session["lang"] = lang
-    return session.get("lang") or "zh_CN"
+    if lang is not None:
+        session["lang"] = LANGUAGES.get(lang, "zh_CN")
+    chosen = session.get("lang")
+    return str(chosen) if chosen in LANGUAGES.values() else "zh_CN"

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import errors, meetings, rounds
+from . import errors, guards, meetings, rounds, wire
 from .models import (
     CLOSING,
     CUSTOM,
@@ -98,7 +98,7 @@ def build_agenda(session: Session, meeting: Meeting, replace: bool = False) -> l
 
     ``replace`` throws away the current agenda; refused once the meeting has started.
     """
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     existing = list_items(session, meeting)
     if existing and not replace:
         raise errors.Conflict(_l("The agenda exists already."))
@@ -141,7 +141,7 @@ def add_item(
     session: Session, meeting: Meeting, kind: str, title: str = "", reporter_id: object = None
 ) -> AgendaItem:
     """Append an item: a custom item, another on-site report, a written block, a closing."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     if kind not in PHASES:
         raise errors.Invalid(_l("Unknown kind of agenda item."))
     items = list_items(session, meeting)
@@ -174,7 +174,7 @@ def add_item(
 
 def remove_item(session: Session, meeting: Meeting, item_id: object) -> None:
     """Delete an item that is not the current one."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if get_state(session, meeting).item_id == item.id:
         raise errors.Conflict(_l("This item is on now; move on before removing it."))
@@ -184,7 +184,7 @@ def remove_item(session: Session, meeting: Meeting, item_id: object) -> None:
 
 def reorder_items(session: Session, meeting: Meeting, ordered_ids: object) -> None:
     """Put the items in the given order (exactly this meeting's item ids)."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     items = {i.id: i for i in list_items(session, meeting)}
     if (
         not isinstance(ordered_ids, list)
@@ -205,7 +205,7 @@ def set_durations(
     answer_minutes: object = None,
 ) -> AgendaItem:
     """Phase durations in minutes (``{"report": 8, ...}``) and the answer time for questions."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if not isinstance(minutes, dict):
         raise errors.Invalid(_l("The request could not be understood."))
@@ -238,7 +238,7 @@ def _current(session: Session, meeting: Meeting, state: MeetingState) -> AgendaI
 
 
 def _ensure_running(meeting: Meeting, state: MeetingState) -> None:
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     if state.finished:
         raise errors.Conflict(_l("The agenda is finished."))
 
@@ -311,7 +311,7 @@ def _moving(session: Session, meeting: Meeting, expected: object) -> MeetingStat
     console that moved meanwhile, makes it stale, and the move is refused instead of
     skipping a phase.
     """
-    meetings.lock(session, meeting)
+    guards.lock(session, meeting)
     state = get_state(session, meeting)
     session.refresh(state)
     if expected is not None and expected != state.version:
@@ -390,7 +390,7 @@ def back(
     state = _moving(session, meeting, expected)
     if not state.started:
         raise errors.Conflict(_l("The meeting has not started yet."))
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     _leave(session, meeting, state, close_round, organiser)
     items = list_items(session, meeting)
     item = _current(session, meeting, state)
@@ -419,7 +419,7 @@ def go_to(
 ) -> MeetingState:
     """Jump to any phase of any item."""
     state = _moving(session, meeting, None)
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     item = get_item(session, meeting, item_id)
     if (
         not isinstance(phase_index, int)
@@ -526,8 +526,8 @@ def set_speaker(session: Session, meeting: Meeting, name: object, role: object) 
     """Who is commenting now (shown on the projector); empty name clears it."""
     state = get_state(session, meeting)
     _ensure_running(meeting, state)
-    name = (name if isinstance(name, str) else "").strip()[:64]
-    role = (role if isinstance(role, str) else "").strip()[:128]
+    name = wire.text(name, 200)[:64]
+    role = wire.text(role, 400)[:128]
     state.speaker = {"name": name, "role": role} if name else {}
     state.version += 1
     session.flush()
@@ -541,9 +541,10 @@ def open_inquiries(session: Session, meeting: Meeting, reporter_id: object) -> M
     if reporter_id is None:
         state.inquiry_reporter_id = None
     else:
-        if not any(r.id == reporter_id for r in meeting.reporters) or not is_id(reporter_id):
+        reporter = next((r for r in meeting.reporters if r.id == reporter_id), None)
+        if reporter is None or not is_id(reporter_id):
             raise errors.NotFound(_l("This reporter does not exist."))
-        state.inquiry_reporter_id = reporter_id  # type: ignore[assignment]
+        state.inquiry_reporter_id = reporter.id
     state.version += 1
     session.flush()
     return state

@@ -8,16 +8,15 @@ older version arriving late never overwrites a newer one.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import errors, tokens
+from . import errors, tokens, wire
 from .models import (
     ACTIVE,
     CLOSED,
@@ -32,7 +31,6 @@ from .models import (
 )
 from .scoring import MalformedBallot, Problem, check_ballot, parse_answers, scheme_from_dict
 
-SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_SEQ = 2**31 - 1
 
 MALFORMED = {
@@ -132,7 +130,8 @@ SHEET_CACHE_SIZE = 64
 
 def sheet_for(session: Session, round_id: int) -> Sheet:
     """The cached sheet of a round (built from the database on first use)."""
-    key = (str(session.get_bind().url), round_id)
+    bind = session.get_bind()
+    key = (str(bind.engine.url), round_id)
     sheet = _sheets.get(key)
     if sheet is None:
         scoring_round = session.get(ScoringRound, round_id)
@@ -162,7 +161,7 @@ def _check_payload(payload: Any) -> tuple[Any, str, int]:
         raise errors.Invalid(MALFORMED["not_a_list"])
     submission = payload.get("submission")
     seq = payload.get("seq")
-    if not isinstance(submission, str) or not SUBMISSION_ID.match(submission):
+    if not isinstance(submission, str) or not wire.SUBMISSION_ID.match(submission):
         raise errors.Invalid(MALFORMED["bad_line"])
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
         raise errors.Invalid(MALFORMED["bad_line"])
@@ -170,7 +169,7 @@ def _check_payload(payload: Any) -> tuple[Any, str, int]:
 
 
 # The hot path's statements, built once (building them per ballot cost more than running them).
-_ballots = Ballot.__table__
+_ballots: Table = Ballot.__table__  # type: ignore[assignment]
 _TOKEN = (
     select(
         BallotToken.meeting_id,
@@ -266,6 +265,7 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
     token = connection.execute(_TOKEN, {"token_id": token_id}).first()
     if token is None or token[2] != ACTIVE or token[3] == CLOSED:
         tokens.check_token(session, token_id)  # raises the precise message
+        raise errors.Forbidden(_l("This slip can no longer be used."))  # (not reached)
     meeting_id, category_id, replaces_id = token[0], token[1], token[4]
     current = (
         connection.execute(_ROUND, {"round_id": round_id, "meeting_id": meeting_id}).scalar()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
-from . import accounts, db, demo
+from . import accounts, batches, db, demo
 from .db import get_session
 from .errors import DomainError
-from .models import ROLE_ADMIN, ROLE_CLERK
+from .models import ROLE_ADMIN, ROLE_CLERK, Meeting
 
 
 def init_app(app: Flask) -> None:
@@ -63,21 +64,19 @@ def prepare(app: Flask, with_demo: bool) -> dict[str, object]:
     """Upgrade the database, make the first organiser, load the demo if there is no meeting.
 
     Returns what the start-up banner prints: the one-time password (first run only) and
-    the demo meeting when one exists.
+    the demo meeting when it is loaded. Batches a previous run left unfinished are marked
+    interrupted and their partial files removed.
     """
-    from sqlalchemy import select
-
-    from .models import Meeting
-
     db.upgrade(app)
     with app.app_context():
         session = get_session()
         password = accounts.ensure_first_organiser(session)
-        meeting = session.scalars(select(Meeting).order_by(Meeting.id.desc())).first()
-        if meeting is None and with_demo:
-            meeting = demo.create_demo_meeting(session)
+        if with_demo and not session.scalar(select(func.count()).select_from(Meeting)):
+            demo.create_demo_meeting(session)
+        found = demo.find_demo_meeting(session)
+        batches.reap(session, app.instance_path)
         session.commit()
-        return {"password": password, "meeting_id": meeting.id if meeting else None}
+        return {"password": password, "demo_id": found.id if found else None}
 
 
 @click.command("prepare")

@@ -6,21 +6,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import errors, meetings
+from . import errors, guards, wire
 from .models import Comment, Meeting, is_id
 
 MAX_SUMMARY = 4000
 
 
 def _clean(name: object, role: object, summary: object) -> tuple[str, str, str]:
-    name = (name if isinstance(name, str) else "").strip()
-    role = (role if isinstance(role, str) else "").strip()
-    summary = (summary if isinstance(summary, str) else "").strip()
-    if not name or len(name) > 64:
-        raise errors.Invalid(_l("Give the name of the person commenting (at most 64 characters)."))
-    if len(role) > 128 or len(summary) > MAX_SUMMARY:
-        raise errors.Invalid(_l("The comment is too long."))
-    return name, role, summary
+    named = _l("Give the name of the person commenting (at most 64 characters).")
+    too_long = _l("The comment is too long.")
+    return (
+        wire.text(name, 64, minimum=1, too_short=named, too_long=named),
+        wire.text(role, 128, too_long=too_long),
+        wire.text(summary, MAX_SUMMARY, multiline=True, too_long=too_long),
+    )
 
 
 def add_comment(
@@ -32,7 +31,7 @@ def add_comment(
     summary: object,
 ) -> Comment:
     """Record a comment on a reporter."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     if not is_id(reporter_id) or not any(r.id == reporter_id for r in meeting.reporters):
         raise errors.NotFound(_l("This reporter does not exist."))
     name, role, summary = _clean(name, role, summary)
@@ -71,7 +70,7 @@ def update_comment(
     summary: object,
 ) -> Comment:
     """Correct a comment."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     comment = get_comment(session, meeting, comment_id)
     comment.commenter_name, comment.commenter_role, comment.summary = _clean(name, role, summary)
     session.flush()
@@ -80,7 +79,7 @@ def update_comment(
 
 def delete_comment(session: Session, meeting: Meeting, comment_id: object) -> None:
     """Remove a comment recorded by mistake."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     session.delete(get_comment(session, meeting, comment_id))
     session.flush()
 

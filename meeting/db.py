@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -15,25 +18,32 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+T = TypeVar("T")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_ms: int = 30_000) -> Engine:
     """An engine tuned for the live workload.
 
     SQLite: WAL (readers never block the writer), synchronous=NORMAL (a commit survives a
     killed process, which is what an acknowledged ballot needs), foreign keys on, and a
-    busy timeout. Connections may move between green threads, hence check_same_thread.
+    busy timeout. While SQLite waits for a lock it sleeps inside C, which on eventlet or
+    gevent stops every green thread, so the live server sets a short ``busy_ms`` and
+    waits cooperatively instead (:func:`run_transaction`). Connections may move between
+    green threads, hence check_same_thread.
     """
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}
+        )
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted rows leave no trace in the file
             cursor.close()
 
         return engine
@@ -41,10 +51,63 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_ms: int = 30_000) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_ms)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A database error that goes away by itself: a lock, a lost connection, a full pool.
+
+    SQLite: SQLITE_BUSY / SQLITE_LOCKED. PostgreSQL: any OperationalError (serialisation
+    failure, deadlock, lost or shut-down connection). Also an invalidated connection and
+    an exhausted connection pool. Constraint and data errors are not transient.
+    """
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    name = getattr(error.orig, "sqlite_errorname", None)
+    if name is not None:
+        return bool(name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")))
+    return True
+
+
+def run_transaction(
+    action: Callable[[Session], T], sleep: Callable[[float], Any], patience: float = 8.0
+) -> T:
+    """Run ``action(session)`` on the request's session and commit.
+
+    A lost race on a unique constraint is run again once. A transient error (a locked
+    SQLite file, a lost connection) is retried with growing pauses for up to ``patience``
+    seconds; ``sleep`` is the server's cooperative sleep, so other phones are served
+    meanwhile. Then the error goes up (the caller answers "busy, try again").
+    """
+    session = get_session()
+    deadline = time.monotonic() + patience
+    delay = 0.02
+    conflicts = 0
+    while True:
+        try:
+            result = action(session)
+            session.commit()
+            return result
+        except sa.exc.IntegrityError:
+            session.rollback()
+            conflicts += 1
+            if conflicts > 1:
+                raise
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as error:
+            session.rollback()
+            if not is_transient(error) or time.monotonic() + delay > deadline:
+                raise
+            sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def init_app(app: Flask) -> None:
@@ -52,7 +115,7 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         # relative SQLite paths are relative to the instance folder
         url = "sqlite:///" + os.path.join(app.instance_path, url.removeprefix("sqlite:///"))
-    app.extensions["sanshu.db"] = Database(url)
+    app.extensions["sanshu.db"] = Database(url, app.config["SQLITE_BUSY_MS"])
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import agenda, meetings, reporters, tokens
@@ -58,6 +59,14 @@ REPORT = (
     "五、下一步工作打算\n"
     "加强支部特色党建品牌建设，严格制度执行，加强党员教育管理。"
 )
+
+
+def find_demo_meeting(session: Session) -> Meeting | None:
+    """The demo meeting, if it was loaded (its slips are not secret: they are printed in
+    the start-up banner)."""
+    return session.scalars(
+        select(Meeting).where(Meeting.title == TITLE, Meeting.organ_name == ORGAN)
+    ).first()
 
 
 def create_demo_meeting(session: Session) -> Meeting:

@@ -84,28 +84,16 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
     return fixed.getvalue()
 
 
+TEXT = "text"
+COUNT = "count"  # a whole number
+SCORE = "score"  # two decimals
+PERCENT = "percent"  # one decimal
+
+
 def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The results summary table (测评结果汇总表) as header + rows of text."""
-    header = [
-        str(_l("Rank")),
-        str(_l("Name")),
-        str(_l("Unit")),
-        str(_l("Position")),
-        str(_l("Slips")),
-        str(_l("Returned")),
-        str(_l("Valid")),
-        str(_l("Invalid")),
-        *[f"{c['name']}（{c['weight']}%）" for c in data["categories"]],
-        data["assessment_name"] or str(_l("Assessment score")),
-    ]
-    if not data["numeric"]:
-        header += [str(_l("Top-grade rate %")), str(_l("Approval rate %"))]
-    header += [
-        *data["component_names"],
-        str(_l("Final score")),
-        str(_l("Final grade")),
-        str(_l("Notes")),
-    ]
+    """The results summary table (测评结果汇总表) as header + rows (see summary_kinds)."""
+    columns = summary_columns(data)
+    header = [title for title, _ in columns]
     rows = []
     order = {rid: i for i, rid in enumerate(data["ranking"])}
     reporters = sorted(data["reporters"], key=lambda r: (order.get(r["id"], len(order)), r["name"]))
@@ -136,6 +124,52 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         row += [r["final"] or "—", r["grade"] or "—", "；".join(notes(r))]
         rows.append(row)
     return header, rows
+
+
+def summary_columns(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary table's columns: (title, kind), kind one of TEXT, COUNT, SCORE, PERCENT."""
+    columns = [
+        (str(_l("Rank")), COUNT),
+        (str(_l("Name")), TEXT),
+        (str(_l("Unit")), TEXT),
+        (str(_l("Position")), TEXT),
+        (str(_l("Slips")), COUNT),
+        (str(_l("Returned")), COUNT),
+        (str(_l("Valid")), COUNT),
+        (str(_l("Invalid")), COUNT),
+        *[(f"{c['name']}（{c['weight']}%）", SCORE) for c in data["categories"]],
+        (data["assessment_name"] or str(_l("Assessment score")), SCORE),
+    ]
+    if not data["numeric"]:
+        columns += [(str(_l("Top-grade rate %")), PERCENT), (str(_l("Approval rate %")), PERCENT)]
+    columns += [(name, SCORE) for name in data["component_names"]]
+    columns += [
+        (str(_l("Final score")), SCORE),
+        (str(_l("Final grade")), TEXT),
+        (str(_l("Notes")), TEXT),
+    ]
+    return columns
+
+
+def summary_kinds(data: dict[str, Any]) -> list[str]:
+    """The kind of each summary column, in order."""
+    return [kind for _, kind in summary_columns(data)]
+
+
+def summary_context(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain data for reports/summary.html."""
+    header, rows = summary_rows(data)
+    kinds = summary_kinds(data)
+    return {
+        "stylesheets": ["summary.css"],
+        "title": data["meeting"]["title"],
+        "organ": data["meeting"]["organ"],
+        "held_on": data["meeting"]["held_on"],
+        "header": header,
+        "rows": [[str(c) for c in row] for row in rows],
+        "numeric_columns": [i for i, kind in enumerate(kinds) if kind != TEXT],
+        "footnotes": data["footnotes"],
+    }
 
 
 def notes(r: dict[str, Any]) -> list[str]:

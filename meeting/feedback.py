@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import string
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import errors, meetings
+from . import errors, guards, wire
 from .models import (
     ANSWERED,
     Comment,
@@ -77,12 +77,7 @@ def _reporter(meeting: Meeting, reporter_id: object) -> Reporter:
 
 
 def _text(value: object, required: bool = True) -> str:
-    text = (value if isinstance(value, str) else "").strip()
-    if required and not text:
-        raise errors.Invalid(_l("Please fill in the text."))
-    if len(text) > MAX_TEXT:
-        raise errors.Invalid(_l("The text is too long (at most %(n)d characters).", n=MAX_TEXT))
-    return text
+    return wire.text(value, MAX_TEXT, minimum=1 if required else 0, multiline=True)
 
 
 def list_problems(session: Session, meeting: Meeting, reporter_id: int) -> list[ProblemItem]:
@@ -100,7 +95,7 @@ def add_problem(
     session: Session, meeting: Meeting, reporter_id: object, text: object, source: str = "manual"
 ) -> ProblemItem:
     """Append a problem to the reporter's list."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     reporter = _reporter(meeting, reporter_id)
     position = session.scalar(
         select(func.max(ProblemItem.position)).where(ProblemItem.reporter_id == reporter.id)
@@ -117,7 +112,10 @@ def add_problem(
     return item
 
 
-def _owned(session: Session, meeting: Meeting, model: type, item_id: object) -> Any:
+ItemT = TypeVar("ItemT", ProblemItem, RectificationItem)
+
+
+def _owned(session: Session, meeting: Meeting, model: type[ItemT], item_id: object) -> ItemT:
     item = session.get(model, item_id) if is_id(item_id) else None
     if item is None or item.meeting_id != meeting.id:
         raise errors.NotFound(_l("This entry does not exist."))
@@ -128,7 +126,7 @@ def update_problem(
     session: Session, meeting: Meeting, item_id: object, text: object
 ) -> ProblemItem:
     """Change a problem's text."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     item = _owned(session, meeting, ProblemItem, item_id)
     item.text = _text(text)
     session.flush()
@@ -137,7 +135,7 @@ def update_problem(
 
 def delete_problem(session: Session, meeting: Meeting, item_id: object) -> None:
     """Remove a problem."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     session.delete(_owned(session, meeting, ProblemItem, item_id))
     session.flush()
 
@@ -179,7 +177,7 @@ def add_rectification(
     deadline: object = None,
 ) -> RectificationItem:
     """Append an entry to the rectification list (item, measure, who, deadline)."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     reporter = _reporter(meeting, reporter_id)
     position = session.scalar(
         select(func.max(RectificationItem.position)).where(
@@ -210,7 +208,7 @@ def update_rectification(
     deadline: object = None,
 ) -> RectificationItem:
     """Change an entry of the rectification list."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     entry = _owned(session, meeting, RectificationItem, item_id)
     entry.item = _text(item)
     entry.measure = _text(measure, required=False)
@@ -222,7 +220,7 @@ def update_rectification(
 
 def delete_rectification(session: Session, meeting: Meeting, item_id: object) -> None:
     """Remove an entry of the rectification list."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     session.delete(_owned(session, meeting, RectificationItem, item_id))
     session.flush()
 

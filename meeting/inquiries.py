@@ -8,14 +8,13 @@ ask; a double tap (the same submission id) is stored once.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import agenda, errors, meetings, tokens
+from . import agenda, errors, guards, tokens, wire
 from .models import (
     ANSWERED,
     APPROVED,
@@ -33,13 +32,12 @@ MIN_TEXT = 4
 MAX_TEXT = 300
 MAX_NAME = 20
 MAX_PENDING_PER_SLIP = 2
-SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 QUEUE = (APPROVED, ASKING)
 
 
 def get_inquiry(session: Session, meeting: Meeting, inquiry_id: object) -> Inquiry:
     """A question of this meeting, or NotFound (a sealed meeting's questions are final)."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     inquiry = session.get(Inquiry, inquiry_id) if is_id(inquiry_id) else None
     if inquiry is None or inquiry.meeting_id != meeting.id:
         raise errors.NotFound(_l("This question does not exist."))
@@ -47,14 +45,13 @@ def get_inquiry(session: Session, meeting: Meeting, inquiry_id: object) -> Inqui
 
 
 def _clean_text(text: object) -> str:
-    text = re.sub(r"\s+", " ", text if isinstance(text, str) else "").strip()
-    if len(text) < MIN_TEXT:
-        raise errors.Invalid(
-            _l("Please write the question (at least %(n)d characters).", n=MIN_TEXT)
-        )
-    if len(text) > MAX_TEXT:
-        raise errors.Invalid(_l("A question may have at most %(n)d characters.", n=MAX_TEXT))
-    return text
+    return wire.text(
+        text,
+        MAX_TEXT,
+        minimum=MIN_TEXT,
+        too_short=_l("Please write the question (at least %(n)d characters).", n=MIN_TEXT),
+        too_long=_l("A question may have at most %(n)d characters.", n=MAX_TEXT),
+    )
 
 
 def _next_position(session: Session, meeting: Meeting) -> int:
@@ -76,9 +73,7 @@ def submit_inquiry(session: Session, token_id: int, payload: Any) -> Inquiry:
         raise errors.Forbidden(
             _l("Delegates of your category do not submit questions at this meeting.")
         )
-    submission = payload.get("submission")
-    if not isinstance(submission, str) or not SUBMISSION_ID.match(submission):
-        raise errors.Invalid(_l("The request could not be understood."))
+    submission = wire.submission(payload.get("submission"))
     existing = session.scalars(
         select(Inquiry).where(Inquiry.meeting_id == meeting.id, Inquiry.submission_id == submission)
     ).first()
@@ -91,12 +86,14 @@ def submit_inquiry(session: Session, token_id: int, payload: Any) -> Inquiry:
     if state.inquiry_reporter_id is None or reporter_id != state.inquiry_reporter_id:
         raise errors.Conflict(_l("Questions for this reporter are not open now."))
     text = _clean_text(payload.get("text"))
-    name = payload.get("name") if isinstance(payload.get("name"), str) else ""
-    name = name.strip()[:MAX_NAME]
-    pending = session.scalar(
-        select(func.count())
-        .select_from(Inquiry)
-        .where(Inquiry.token_id == token.id, Inquiry.status == PENDING)
+    name = wire.text(payload.get("name"), 200)[:MAX_NAME]
+    pending = (
+        session.scalar(
+            select(func.count())
+            .select_from(Inquiry)
+            .where(Inquiry.token_id == token.id, Inquiry.status == PENDING)
+        )
+        or 0
     )
     if pending >= MAX_PENDING_PER_SLIP:
         raise errors.Conflict(
@@ -122,13 +119,13 @@ def add_spoken(
     session: Session, meeting: Meeting, reporter_id: object, text: object, asker: object
 ) -> Inquiry:
     """A question asked aloud, entered by the organiser (approved at once)."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     if not any(r.id == reporter_id for r in meeting.reporters) or not is_id(reporter_id):
         raise errors.NotFound(_l("This reporter does not exist."))
     inquiry = Inquiry(
         meeting_id=meeting.id,
         reporter_id=reporter_id,
-        asker_name=(asker if isinstance(asker, str) else "").strip()[:64],
+        asker_name=wire.text(asker, 200)[:64],
         text=_clean_text(text),
         status=APPROVED,
         position=_next_position(session, meeting),
@@ -183,7 +180,7 @@ def edit(session: Session, meeting: Meeting, inquiry_id: object, text: object) -
 
 def reorder(session: Session, meeting: Meeting, ordered_ids: object) -> None:
     """Reorder the approved queue (exactly the approved questions, in their new order)."""
-    meetings.ensure_not_sealed(meeting)
+    guards.ensure_not_sealed(meeting)
     queue = {
         i.id: i
         for i in session.scalars(

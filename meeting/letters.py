@@ -2,26 +2,21 @@
 
 ``letter_context`` builds everything one letter prints from ``results.results_data`` (the
 same numbers as the results page) and the comments, questions, problem and rectification
-lists. ``BatchJob`` renders every letter on the worker pool and merges them into one
-print batch; it reports progress and never runs layout on the live server's loop.
+lists. ``letter_items`` hands every letter to ``batches``, which renders them on the
+worker pool and merges them into one print batch, never on the live server's loop.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from . import comments, feedback, inquiries, pdf
+from . import batches, comments, feedback, inquiries
 from .models import ANSWERED, Meeting, Reporter
 from .results import SCORED, compute_results, reporter_data, results_data
 
@@ -127,120 +122,16 @@ def safe_filename(text: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s]+", "_", text)[:60] or "letter"
 
 
-# --------------------------------------------------------------------------- batches
-
-
-@dataclass
-class BatchJob:
-    """A print batch being rendered: progress for the organiser, files when done."""
-
-    id: str
-    meeting_id: int
-    folder: Path
-    total: int = 0
-    done: int = 0
-    status: str = "running"  # running | done | failed
-    error: str = ""
-    pages: int = 0
-    size: int = 0
-    started: float = field(default_factory=time.time)
-    finished: float | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "total": self.total,
-            "done": self.done,
-            "error": self.error,
-            "pages": self.pages,
-            "size": self.size,
-            "seconds": round((self.finished or time.time()) - self.started, 1),
-        }
-
-
-_jobs: dict[str, BatchJob] = {}
-_lock = threading.Lock()
-
-
-def get_job(job_id: str) -> BatchJob | None:
-    return _jobs.get(job_id)
-
-
-def new_job(meeting_id: int, root: Path) -> BatchJob:
-    job_id = secrets.token_hex(8)
-    job = BatchJob(job_id, meeting_id, root / str(meeting_id) / job_id)
-    with _lock:
-        _jobs[job_id] = job
-    return job
-
-
-def run_batch(
-    job: BatchJob,
-    contexts: list[dict[str, Any]],
-    render_pool: pdf.RenderPool,
-    spawn: Callable[..., Any],
-    duplex: bool,
-) -> None:
-    """Render every letter on the pool (one lane per worker), then merge the batch.
-
-    ``spawn(target, *args)`` starts a concurrent task (a green thread on the live server); each lane
-    takes the next letter until none is left. Each letter is its own document, so its
-    pages are numbered "x of y" on their own; in duplex mode a letter with an odd page
-    count is followed by a blank page, so every letter starts on a new sheet.
-    """
-    job.total = len(contexts)
-    job.folder.mkdir(parents=True, exist_ok=True)
-    queue = list(enumerate(contexts, start=1))
-    outputs: dict[int, tuple[str, int]] = {}
-    failures: list[str] = []
-
-    def lane(finished: threading.Event) -> None:
-        try:
-            work()
-        finally:
-            finished.set()
-
-    def work() -> None:
-        while True:
-            with _lock:
-                if not queue or failures:
-                    return
-                index, context = queue.pop(0)
-            name = context["name"]
-            out = job.folder / f"{index:03d}-{safe_filename(name)}.pdf"
-            try:
-                rendered = render_pool.render("letter.html", context, out=str(out))
-            except Exception as exc:  # any failure ends the batch with its message
-                failures.append(f"{name}: {exc}")
-                return
-            with _lock:
-                outputs[index] = (str(out), rendered.pages)
-                job.done += 1
-                job.files.append({"name": name, "path": str(out), "pages": rendered.pages})
-
-    # wait on events, not on join(): python-engineio's eventlet task returns from join()
-    # at once when the green thread has not started running yet
-    finished = [threading.Event() for _ in range(render_pool.size)]
-    for event in finished:
-        spawn(lane, event)
-    for event in finished:
-        event.wait()
-    if failures:
-        job.status, job.error, job.finished = "failed", failures[0], time.time()
-        return
-    ordered = [outputs[i] for i in sorted(outputs)]
-    try:
-        merged = render_pool.merge(
-            [path for path, _ in ordered],
-            str(job.folder / "batch.pdf"),
-            pad_odd=duplex,
+def letter_items(
+    session: Session, meeting: Meeting, today: date, pause: Callable[[], None] | None = None
+) -> list[batches.Item]:
+    """Every letter of the meeting as a batch item, in reporter order."""
+    return [
+        batches.Item(
+            name=context["name"],
+            template="letter.html",
+            context=context,
+            filename=f"{index:03d}-{safe_filename(context['name'])}.pdf",
         )
-    except pdf.RenderError as exc:
-        job.status, job.error, job.finished = "failed", str(exc), time.time()
-        return
-    job.pages = merged.pages
-    job.size = merged.size
-    job.status = "done"
-    job.finished = time.time()
+        for index, context in enumerate(letter_contexts(session, meeting, today, pause), start=1)
+    ]

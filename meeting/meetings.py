@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import errors, schemes
+from . import errors, rounds, schemes
+from .guards import ensure_not_sealed, record
 from .models import (
     CLOSED,
     DRAFT,
     LIVE,
-    AuditEntry,
     BallotToken,
     Category,
     Meeting,
@@ -28,7 +28,9 @@ TRANSITIONS = {DRAFT: {LIVE}, LIVE: {DRAFT, CLOSED}, CLOSED: set()}
 MAX_CATEGORIES = 12
 
 
-def _clean_details(title: str, organ_name: str, held_on: date | None, year: int | None) -> dict:
+def _clean_details(
+    title: str, organ_name: str, held_on: date | None, year: int | None
+) -> dict[str, Any]:
     title = (title or "").strip()
     if not title:
         raise errors.Invalid(_l("Please give the meeting a title."))
@@ -105,9 +107,7 @@ def set_status(
     if status == LIVE:
         ensure_ready(session, meeting)
     else:
-        from .rounds import get_open_round  # rounds build on meetings, not the other way round
-
-        if get_open_round(session, meeting.id) is not None:
+        if rounds.get_open_round(session, meeting.id) is not None:
             raise errors.Conflict(_l("A scoring round is open; close it first."))
     meeting.status = status
     record(session, meeting, organiser, "status", {"status": status})
@@ -132,39 +132,6 @@ def set_archived(session: Session, meeting: Meeting, archived: bool) -> Meeting:
     meeting.archived = archived
     session.flush()
     return meeting
-
-
-def lock(session: Session, meeting: Meeting) -> None:
-    """Serialise changes to one meeting's live state (a row lock on PostgreSQL).
-
-    On SQLite, writes are serialised anyway: the live server handles one event at a time
-    and holds no transaction across a yield.
-    """
-    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
-
-
-def ensure_not_sealed(meeting: Meeting) -> None:
-    """Refuse changes to a closed meeting."""
-    if meeting.status == CLOSED:
-        raise errors.Conflict(_l("This meeting is closed and sealed; it can no longer change."))
-
-
-def record(
-    session: Session,
-    meeting: Meeting | None,
-    organiser: Organiser | None,
-    action: str,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Write an audit entry."""
-    session.add(
-        AuditEntry(
-            meeting_id=meeting.id if meeting else None,
-            organiser_id=organiser.id if organiser else None,
-            action=action,
-            detail=detail or {},
-        )
-    )
 
 
 # --------------------------------------------------------------------------- categories
@@ -281,9 +248,7 @@ def save_scheme(
 
 def ensure_scheme_editable(session: Session, meeting: Meeting) -> None:
     """The scheme is frozen once a scoring round exists that is not void."""
-    from .rounds import has_rounds  # rounds build on meetings, not the other way round
-
-    if has_rounds(session, meeting):
+    if rounds.has_rounds(session, meeting):
         raise errors.Conflict(
             _l("Scoring has started; the scheme can no longer change. Void the rounds first.")
         )

@@ -9,19 +9,19 @@ WeasyPrint may only read the app's own files (``reports/``, ``static/``) and dat
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import re
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from . import workers
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -45,19 +45,21 @@ class Rendered:
 # --------------------------------------------------------------------------- worker side
 
 
-def _local_fetcher():  # type: ignore[no-untyped-def]
+def _local_fetcher() -> Any:
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
         """Reads data: URIs and files under reports/ or static/; refuses everything else."""
 
-        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            if url.startswith("file://"):
-                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if url.startswith("file:"):
+                # decode first (%2e%2e is ".."), check the resolved path, then fetch that
+                # canonical path, so what is read is exactly what was checked
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
                 if any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
-                    return super().fetch(url, headers)
+                    return super().fetch(path.as_uri(), headers)
             raise ValueError(f"blocked: {url[:80]}")
 
     return LocalFetcher(allowed_protocols={"file", "data"})
@@ -82,7 +84,8 @@ class Renderer:
         from babel import Locale
 
         translations = Translations.load(str(TRANSLATIONS), [Locale.parse(locale)], "messages")
-        self.env.install_gettext_translations(translations, newstyle=True)
+        # added to the environment by the i18n extension, unknown to its type stubs
+        self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         from .qr import qr_png_data_uri
 
         self.env.filters["qr"] = qr_png_data_uri
@@ -113,7 +116,7 @@ class Renderer:
         if command == "render":
             document = self.document(request["template"], request["context"])
             pdf = document.write_pdf()
-            return self._result(pdf, len(document.pages), request.get("out"))
+            return self._result(pdf, len(document.pages), request["out"])
         if command == "merge":
             from pypdf import PdfReader, PdfWriter
 
@@ -134,8 +137,6 @@ class Renderer:
                 "size": os.path.getsize(out),
                 "path": out,
             }
-        if command == "ping":
-            return {"ok": True, "pages": 0, "size": 0}
         raise RenderError(f"unknown command {command!r}")
 
     @staticmethod
@@ -166,91 +167,28 @@ def page_counter(text: str) -> Any:
     return Markup(" ".join(parts))
 
 
-def serve(stdin: Any = None, stdout: Any = None) -> None:
-    """Worker loop: one JSON request per line in, one JSON answer per line out.
-
-    Workers run at the lowest priority (nice 19), so on a two-core machine a print batch
-    does not slow down the acknowledgements of the live server.
-    """
-    if hasattr(os, "nice"):
-        os.nice(19)
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+def serve() -> None:
+    """The worker process: one Renderer for its whole life (fonts loaded once)."""
     renderer = Renderer(os.environ.get("RENDER_LOCALE", "zh_CN"))
-    for line in stdin:
-        try:
-            answer = renderer.handle(json.loads(line))
-        except Exception as exc:  # the worker survives a bad job and reports it
-            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        stdout.write(json.dumps(answer) + "\n")
-        stdout.flush()
+    workers.serve(renderer.handle)
 
 
 # --------------------------------------------------------------------------- server side
 
 
-class Worker:
-    def __init__(self) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "meeting.pdf"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=str(ROOT),
-            env=env,
-        )
-
-    def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise RenderError("render worker stopped")
-        return json.loads(line)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-            self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
 class RenderPool:
-    """At most ``size`` worker processes; callers wait (cooperatively) for a free one."""
+    """The PDF workers (``python -m meeting.pdf``); callers wait cooperatively for one."""
 
     def __init__(self, size: int = 2) -> None:
-        self.size = max(1, size)
-        self._idle: queue.Queue[Worker | None] = queue.Queue()
-        for _ in range(self.size):
-            self._idle.put(None)  # a slot; the process starts on first use
-        self._workers: list[Worker] = []
-        self._lock = threading.Lock()
+        self.workers = workers.WorkerPool("meeting.pdf", size)
+        self.size = self.workers.size
         self._tmp: str | None = None
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
-        worker = self._idle.get()
         try:
-            if worker is None or not worker.alive():
-                worker = Worker()
-                with self._lock:
-                    self._workers.append(worker)
-            try:
-                answer = worker.call(request)
-            except (OSError, RenderError, ValueError) as exc:
-                worker.stop()
-                worker = None
-                raise RenderError(str(exc)) from exc
-        finally:
-            self._idle.put(worker)
-        if not answer.get("ok"):
-            raise RenderError(answer.get("error", "render failed"))
-        return answer
+            return self.workers.call(request)
+        except workers.WorkerError as exc:
+            raise RenderError(str(exc)) from exc
 
     def render(self, template: str, context: dict[str, Any], out: str | None = None) -> Rendered:
         """Render a report template with plain data to PDF bytes (or to the file ``out``).
@@ -285,14 +223,13 @@ class RenderPool:
 
     def warm(self) -> None:
         """Start every worker now (fonts loaded), so the first preview is quick."""
-        for _ in range(self.size):
-            self._call({"cmd": "ping"})
+        try:
+            self.workers.warm()
+        except workers.WorkerError as exc:
+            raise RenderError(str(exc)) from exc
 
     def close(self) -> None:
-        with self._lock:
-            for worker in self._workers:
-                worker.stop()
-            self._workers.clear()
+        self.workers.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

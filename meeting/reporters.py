@@ -10,8 +10,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from . import errors, spreadsheets
-from .meetings import ensure_not_sealed
+from . import errors, rounds, spreadsheets
+from .guards import ensure_not_sealed
 from .models import Meeting, Reporter
 
 MAX_NAME = 64
@@ -124,9 +124,7 @@ def delete_reporter(session: Session, reporter: Reporter) -> None:
     """Remove a reporter who has not been scored yet."""
     meeting = reporter.meeting
     ensure_not_sealed(meeting)
-    from .rounds import reporter_is_scored
-
-    if reporter_is_scored(session, reporter):
+    if rounds.reporter_is_scored(session, reporter):
         raise errors.Conflict(
             _l("%(name)s has been scored; void that round first.", name=reporter.name)
         )
@@ -320,9 +318,7 @@ def import_reporters(session: Session, meeting: Meeting, preview: ImportPreview)
             _l("%(n)d rows have errors; fix the file and upload it again.", n=preview.error_count)
         )
     if preview.replace:
-        from .rounds import has_rounds
-
-        if has_rounds(session, meeting):
+        if rounds.has_rounds(session, meeting):
             raise errors.Conflict(_l("Scoring has started; the list can only be extended."))
         for reporter in list(meeting.reporters):
             meeting.reporters.remove(reporter)

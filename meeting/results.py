@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from . import errors
 from .models import (
     CLOSED_ROUND,
     OPEN,
@@ -116,27 +117,27 @@ def compute_results(
                 pause()
     inputs = []
     for reporter in meeting.reporters:
-        round_id = scored_by.get(reporter.id)
-        if round_id is None:
+        scored_in = scored_by.get(reporter.id)
+        if scored_in is None:
             continue
-        summary = rounds[round_id].summary or {}
+        summary = rounds[scored_in].summary or {}
         issued = {int(k): v for k, v in (summary.get("eligible") or {}).items()}
         inputs.append(
             ReporterInput(
-                reporter.id, issued, ballots_by_round[round_id], reporter.component_scores or {}
+                reporter.id, issued, ballots_by_round[scored_in], reporter.component_scores or {}
             )
         )
     tallies = {t.reporter_id: t for t in tally_meeting(scheme, categories, inputs, pause)}
     results = []
     for reporter in meeting.reporters:
-        round_id = scored_by.get(reporter.id)
-        status = SCORED if round_id else (SCORING if reporter.id in in_open else UNSCORED)
+        scored_round = scored_by.get(reporter.id)
+        status = SCORED if scored_round else (SCORING if reporter.id in in_open else UNSCORED)
         results.append(
             ReporterResult(
                 reporter_id=reporter.id,
                 status=status,
-                round_id=round_id,
-                round_title=rounds[round_id].title if round_id else "",
+                round_id=scored_round,
+                round_title=rounds[scored_round].title if scored_round else "",
                 tally=tallies.get(reporter.id),
             )
         )
@@ -414,8 +415,6 @@ def publish(
     none: nothing; turnout: returned / issued per reporter; distribution: each reporter's
     overall grade shares; ranking: the full table with final scores, grades and ranks.
     """
-    from . import errors
-
     if level not in PUBLISH_LEVELS:
         raise errors.Invalid(_l("Unknown publishing level."))
     if level == "none":

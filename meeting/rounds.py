@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from . import errors
-from .meetings import ensure_not_sealed, lock, record
+from .guards import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
     CLOSED_ROUND,

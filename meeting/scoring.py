@@ -398,11 +398,12 @@ def weighted_mean(
     The remaining weights are renormalised to 100% (a category without votes is never
     counted as zero). Returns the mean (None when no category has one) and the ids used.
     """
-    used = tuple(cid for cid, mean in means.items() if mean is not None and weights.get(cid))
+    present = {cid: mean for cid, mean in means.items() if mean is not None and weights.get(cid)}
+    used = tuple(present)
     total_weight = sum((weights[cid] for cid in used), Fraction(0))
     if not used or total_weight == 0:
         return None, ()
-    value = sum((weights[cid] * means[cid] for cid in used), Fraction(0)) / total_weight
+    value = sum((weights[cid] * mean for cid, mean in present.items()), Fraction(0)) / total_weight
     return value, used
 
 
@@ -492,11 +493,15 @@ def combine(
     missing = tuple(c.key for c in scheme.imported if values[c.key] is None)
     if assessment is None:
         return None, values, missing
-    present = [c for c in scheme.components if values[c.key] is not None and c.weight > 0]
-    total_weight = sum((c.weight for c in present), Fraction(0))
+    present = [
+        (c.weight, value)
+        for c in scheme.components
+        if (value := values[c.key]) is not None and c.weight > 0
+    ]
+    total_weight = sum((weight for weight, _ in present), Fraction(0))
     if total_weight == 0:
         return assessment, values, missing
-    final = sum((c.weight * values[c.key] for c in present), Fraction(0)) / total_weight
+    final = sum((weight * value for weight, value in present), Fraction(0)) / total_weight
     return final, values, missing
 
 
@@ -570,7 +575,7 @@ def rank(tallies: Sequence[ReporterTally]) -> None:
     ranked = [t for t in tallies if t.final_rounded is not None and t.quorum_met]
     for t in tallies:
         t.rank = None
-    ranked.sort(key=lambda t: t.final_rounded, reverse=True)  # type: ignore[arg-type,return-value]
+    ranked.sort(key=lambda t: t.final_rounded or Decimal(0), reverse=True)
     previous: Decimal | None = None
     current = 0
     for position, t in enumerate(ranked, start=1):

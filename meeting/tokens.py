@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import errors
-from .meetings import ensure_not_sealed, record
-from .models import ACTIVE, CLOSED, REVOKED, BallotToken, Category, Meeting, Organiser, utcnow
+from .guards import ensure_not_sealed, record
+from .models import (
+    ACTIVE,
+    CLOSED,
+    REVOKED,
+    BallotToken,
+    Category,
+    Meeting,
+    Organiser,
+    is_id,
+    utcnow,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud without doubt
 CODE_LENGTH = 8
@@ -74,7 +85,7 @@ def generate_tokens(
     existing = session.scalar(
         select(func.count()).select_from(BallotToken).where(BallotToken.meeting_id == meeting.id)
     )
-    if existing + count > MAX_PER_MEETING:
+    if (existing or 0) + count > MAX_PER_MEETING:
         raise errors.Invalid(_l("At most %(n)d slips per meeting.", n=MAX_PER_MEETING))
     serial = _next_serial(session, meeting)
     tokens = [
@@ -173,6 +184,36 @@ def token_by_code(session: Session, typed: str) -> BallotToken:
     return _usable(session, session.scalar(select(BallotToken).where(BallotToken.code == code)))
 
 
-def check_token(session: Session, token_id: int) -> BallotToken:
+def check_token(session: Session, token_id: object) -> BallotToken:
     """The token of a delegate session, still usable (not revoked, meeting not sealed)."""
-    return _usable(session, session.get(BallotToken, token_id))
+    return _usable(session, session.get(BallotToken, token_id) if is_id(token_id) else None)
+
+
+def slips_context(meeting: Meeting, items: list[BallotToken], base_url: str) -> dict[str, Any]:
+    """Plain data for reports/slips.html: one QR slip per token."""
+    names = {c.id: c.name for c in meeting.categories}
+    return {
+        "title": meeting.title,
+        "organ": meeting.organ_name,
+        "join_url": base_url + "/j",
+        "slips": [
+            {
+                "url": f"{base_url}/b/{t.secret}",
+                "code": format_code(t.code),
+                "category": names.get(t.category_id, ""),
+                "serial": t.serial,
+            }
+            for t in items
+        ],
+        "stylesheets": ["slips.css"],
+    }
+
+
+def join_context(meeting: Meeting, base_url: str) -> dict[str, Any]:
+    """Plain data for reports/join.html: the poster with the join QR and address."""
+    return {
+        "title": meeting.title,
+        "organ": meeting.organ_name,
+        "join_url": base_url + "/j",
+        "stylesheets": ["slips.css"],
+    }

@@ -7,9 +7,9 @@ from meeting.models import BallotToken, Meeting, Organiser
 
 def test_prepare_is_idempotent_and_prints_the_password_once(app, db):
     first = prepare(app, with_demo=True)
-    assert first["password"] and first["meeting_id"]
+    assert first["password"] and first["demo_id"]
     second = prepare(app, with_demo=True)
-    assert second["password"] is None and second["meeting_id"] == first["meeting_id"]
+    assert second["password"] is None and second["demo_id"] == first["demo_id"]
     assert db.scalar(select(func.count()).select_from(Meeting)) == 1
     assert db.scalar(select(func.count()).select_from(Organiser)) == 1
 

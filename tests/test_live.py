@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
 from meeting import rounds, tokens
 from meeting.extensions import socketio
-from meeting.models import Ballot
+from meeting.models import Ballot, LoginSession
 from tests.conftest import PASSWORD, full_lines
 
 
@@ -274,7 +275,9 @@ def test_an_idle_organiser_socket_is_refused(app, db, scene, make_organiser):
     http = app.test_client()
     http.post("/login", data={"username": "admin", "password": PASSWORD})
     with http.session_transaction() as session:
-        session["seen"] = 0  # long ago
+        login = db.get(LoginSession, session["login"])
+    login.last_seen_at = datetime(2000, 1, 1)  # long ago
+    db.commit()
     console = socketio.test_client(
         app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
     )

@@ -17,6 +17,9 @@ def renderer():
         "https://cdn.example.com/font.woff",
         "file:///etc/passwd",
         "ftp://x/y",
+        # percent-encoded ".." must not climb out of reports/
+        "file://" + (pdf.REPORTS / "%2e%2e" / "meeting" / "db.py").as_posix(),
+        "file://" + (pdf.REPORTS / "..%2f..%2f..%2fetc%2fpasswd").as_posix(),
     ],
 )
 def test_fetcher_refuses_anything_outside_the_app(renderer, url):

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per area."""
 
-from .accounts import ROLE_ADMIN, ROLE_CLERK, Organiser
+from .accounts import ROLE_ADMIN, ROLE_CLERK, LoginSession, Organiser
 from .agenda import (
     ANSWERED,
     APPROVED,
@@ -19,6 +19,7 @@ from .agenda import (
     MeetingState,
 )
 from .base import Base, is_id, utcnow
+from .batches import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, BatchJob
 from .feedback import ExportRecord, ProblemItem, RectificationItem
 from .meetings import CLOSED, DRAFT, LIVE, STATUSES, AuditEntry, Category, Meeting, Reporter
 from .rounds import CLOSED_ROUND, OPEN, VOID, Ballot, RoundReporter, RoundToken, ScoringRound
@@ -33,17 +34,22 @@ __all__ = [
     "CLOSED_ROUND",
     "CLOSING",
     "CUSTOM",
+    "DONE",
     "DRAFT",
+    "FAILED",
+    "INTERRUPTED",
     "LIVE",
     "NOT_REACHED",
     "OPEN",
     "OPENING",
     "PENDING",
+    "QUEUED",
     "REJECTED",
     "REPORT",
     "REVOKED",
     "ROLE_ADMIN",
     "ROLE_CLERK",
+    "RUNNING",
     "STATUSES",
     "VOID",
     "WRITTEN",
@@ -52,10 +58,12 @@ __all__ = [
     "Ballot",
     "BallotToken",
     "Base",
+    "BatchJob",
     "Category",
     "Comment",
     "ExportRecord",
     "Inquiry",
+    "LoginSession",
     "Meeting",
     "MeetingState",
     "Organiser",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -41,3 +41,21 @@ class Organiser(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
+
+
+class LoginSession(Base):
+    """One organiser login, kept on the server so that logout ends it everywhere.
+
+    The signed session cookie carries only this row's random id; a copied cookie stops
+    working the moment the row is ended (logout, password reset, idle timeout).
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("organiser.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

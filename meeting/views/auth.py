@@ -1,70 +1,87 @@
-"""Organiser login and logout."""
+"""Organiser login and logout; logins live on the server (``accounts.start_login``)."""
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections import defaultdict, deque
+import re
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from .. import accounts
+from .. import accounts, pushing, throttle
 from ..db import get_session
 from ..errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
-# Failed logins per client address: at most LIMIT in WINDOW seconds.
-LIMIT = 10
-WINDOW = 600
-_failures: dict[str, deque[float]] = defaultdict(deque)
+# Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+# "/\t/evil.example" and "/\\evil.example" both leave the site: normalise as they do.
+_DROPPED = re.compile(r"[\t\n\r]")
 
 
-def _too_many(address: str) -> bool:
-    recent = _failures[address]
-    while recent and recent[0] < time.time() - WINDOW:
-        recent.popleft()
-    return len(recent) >= LIMIT
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a path on this site, never another site."""
+    fallback = url_for("organiser.meetings")
+    if not target:
+        return fallback
+    cleaned = _DROPPED.sub("", target).replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return fallback
+    return cleaned
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("organiser.meetings")
+def _failed_login(response) -> bool:
+    return bool(response.status_code == 401)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+@throttle.limiter.limit(
+    lambda: throttle.rate("login_failures"),
+    methods=["POST"],
+    deduct_when=_failed_login,
+    error_message=lambda: _("Too many failed logins. Please wait ten minutes."),
+)
+def login():
     if request.method == "POST":
-        address = request.remote_addr or "?"
-        if _too_many(address):
-            flash(_("Too many failed logins. Please wait ten minutes."), "error")
-            return render_template("auth/login.html"), 429
+        db = get_session()
         try:
             organiser = accounts.authenticate(
-                get_session(), request.form.get("username", ""), request.form.get("password", "")
+                db, request.form.get("username", ""), request.form.get("password", "")
             )
         except DomainError as exc:
-            _failures[address].append(time.time())
             flash(str(exc.message), "error")
             return render_template("auth/login.html"), 401
+        login_id = accounts.start_login(db, organiser)
+        db.commit()
         session.clear()  # a fresh session on login (no fixation)
         session.permanent = True
         login_user(organiser)
-        session["seen"] = time.time()
-        session["login"] = secrets.token_hex(8)  # names this login's consoles
-        return redirect(_safe_next(request.args.get("next")))
+        session["login"] = login_id
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html")
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
-    from .. import live
-
-    live.end_login(session.get("login", ""))
+def logout():
+    login_id = session.get("login", "")
+    if login_id:
+        db = get_session()
+        accounts.end_login(db, login_id)
+        db.commit()
+        pushing.end_login(login_id, _("You are logged out."))
     logout_user()
     session.clear()
+    current_app.logger.info("organiser logged out")
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +12,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
 
-from .. import tokens
+from .. import throttle, tokens
 from ..db import get_session
 from ..errors import DomainError
 from ..models import BallotToken, Category, Meeting, Reporter
+from .common import PDF, file_response
 
 bp = Blueprint("delegate", __name__)
-
-# Typed codes per client address: at most JOIN_LIMIT tries in JOIN_WINDOW seconds.
-JOIN_LIMIT = 30
-JOIN_WINDOW = 600
-_attempts: dict[str, deque[float]] = defaultdict(deque)
 
 # Text the phone's script shows, translated here so the script stays language-neutral.
 PHONE_TEXT = {
@@ -87,12 +80,12 @@ def _enter(token: BallotToken) -> None:
     session.permanent = True
 
 
-def _notice(message: object, status: int):  # type: ignore[no-untyped-def]
+def _notice(message: object, status: int):
     return render_template("delegate/notice.html", message=str(message)), status
 
 
 @bp.route("/b/<secret>")
-def slip(secret: str):  # type: ignore[no-untyped-def]
+def slip(secret: str):
     try:
         token = tokens.token_by_secret(get_session(), secret)
     except DomainError as error:
@@ -101,27 +94,24 @@ def slip(secret: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("delegate.home"))
 
 
-def _too_many(address: str) -> bool:
-    recent = _attempts[address]
-    while recent and recent[0] < time.time() - JOIN_WINDOW:
-        recent.popleft()
-    return len(recent) >= JOIN_LIMIT
+def _failed_join(response) -> bool:
+    return bool(response.status_code != 302)
 
 
 @bp.route("/j", methods=["GET", "POST"])
-def join():  # type: ignore[no-untyped-def]
+@throttle.limiter.limit(
+    lambda: throttle.rate("join_failures"),
+    methods=["POST"],
+    deduct_when=_failed_join,
+    error_message=lambda: str(_l("Too many tries. Please ask the staff for help.")),
+)
+def join():
     message = None
     status = 200
     if request.method == "POST":
-        address = request.remote_addr or "?"
-        if _too_many(address):
-            return render_template(
-                "delegate/join.html", message=_l("Too many tries. Please ask the staff for help.")
-            ), 429
         try:
             token = tokens.token_by_code(get_session(), request.form.get("code", ""))
         except DomainError as error:
-            _attempts[address].append(time.time())
             message, status = error.message, error.status
         else:
             _enter(token)
@@ -133,11 +123,11 @@ def _current_token() -> BallotToken | None:
     held = session.get("delegate") or {}
     if not held.get("t"):
         return None
-    return tokens.check_token(get_session(), int(held["t"]))
+    return tokens.check_token(get_session(), held["t"])
 
 
 @bp.route("/d")
-def home():  # type: ignore[no-untyped-def]
+def home():
     try:
         token = _current_token()
     except DomainError as error:
@@ -171,7 +161,7 @@ def _reporter_of_my_meeting(reporter_id: int) -> Reporter | Any:
 
 
 @bp.route("/d/report/<int:reporter_id>")
-def report(reporter_id: int):  # type: ignore[no-untyped-def]
+def report(reporter_id: int):
     reporter = _reporter_of_my_meeting(reporter_id)
     if not isinstance(reporter, Reporter):
         return reporter
@@ -179,11 +169,11 @@ def report(reporter_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/d/report/<int:reporter_id>.pdf")
-def report_pdf(reporter_id: int):  # type: ignore[no-untyped-def]
+def report_pdf(reporter_id: int):
     reporter = _reporter_of_my_meeting(reporter_id)
     if not isinstance(reporter, Reporter):
         return reporter
     if not reporter.report_file:
         abort(404)
-    folder = Path(current_app.instance_path) / "reports"
-    return send_from_directory(folder, reporter.report_file, mimetype="application/pdf")
+    path = Path(current_app.instance_path) / "reports" / reporter.report_file
+    return file_response(f"{reporter.name}.pdf", PDF, path=path, inline=True)

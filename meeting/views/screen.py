@@ -30,9 +30,9 @@ SCREEN_TEXT = {
 
 
 @bp.route("/screen/<int:meeting_id>/<key>")
-def projector(meeting_id: int, key: str):  # type: ignore[no-untyped-def]
+def projector(meeting_id: int, key: str):
     meeting = get_session().get(Meeting, meeting_id)
-    if meeting is None or not hmac.compare_digest(key, meeting.screen_key):
+    if meeting is None or not hmac.compare_digest(key.encode(), meeting.screen_key.encode()):
         abort(404)
     join_url = public_base_url(current_app.config.get("PUBLIC_URL"), request.host_url) + "/j"
     return render_template(

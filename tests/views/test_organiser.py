@@ -1,9 +1,9 @@
-import time
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
-from meeting.models import Category, Meeting, Reporter
+from meeting.models import Category, LoginSession, Meeting, Reporter
 from tests.conftest import PASSWORD
 from tests.helpers import REPORTER_ROWS, csv_bytes, pdf_text, xlsx_bytes
 
@@ -49,9 +49,11 @@ def test_login_redirects_only_to_local_pages(client, make_organiser):
     assert response.headers["Location"] == "/meetings"
 
 
-def test_idle_session_expires(admin_client, app):
+def test_idle_session_expires(admin_client, app, db):
     with admin_client.session_transaction() as session:
-        session["seen"] = time.time() - app.config["ORGANISER_IDLE_MINUTES"] * 60 - 5
+        login = db.get(LoginSession, session["login"])
+    login.last_seen_at -= timedelta(minutes=app.config["ORGANISER_IDLE_MINUTES"], seconds=5)
+    db.commit()
     response = admin_client.get("/meetings")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert admin_client.get("/meetings").status_code == 302
@@ -60,6 +62,15 @@ def test_idle_session_expires(admin_client, app):
 def test_logout(admin_client):
     assert admin_client.post("/logout").status_code == 302
     assert admin_client.get("/meetings").status_code == 302
+
+
+def test_a_copied_cookie_stops_working_at_logout(app, admin_client):
+    copy = app.test_client()
+    with admin_client.session_transaction() as original, copy.session_transaction() as stolen:
+        stolen.update(dict(original))
+    assert copy.get("/meetings").status_code == 200
+    assert admin_client.post("/logout").status_code == 302
+    assert copy.get("/meetings").status_code == 302
 
 
 def test_forged_form_without_csrf_token_changes_nothing(app, make_organiser, db):

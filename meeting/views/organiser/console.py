@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from . import bp, load_meeting
+from ..common import load_meeting
+from . import bp
 
 CONSOLE_TEXT = {
     "online": _l("Live"),
@@ -102,7 +103,7 @@ CONSOLE_TEXT = {
 
 
 @bp.route("/meetings/<int:meeting_id>/console")
-def console(meeting_id: int):  # type: ignore[no-untyped-def]
+def console(meeting_id: int):
     meeting = load_meeting(meeting_id)
     return render_template(
         "organiser/console.html",

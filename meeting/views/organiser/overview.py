@@ -10,11 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ... import meetings
+from ... import guards, meetings, pushing
 from ...db import get_session
 from ...errors import DomainError, Invalid
 from ...models import ACTIVE, BallotToken
-from . import admin_required, attempt, bp, load_meeting
+from ...schemes import PRESETS
+from ..common import attempt, ensure, load_meeting
+from . import bp
 
 STATUS_ACTIONS = {
     "live": _l("Start the meeting"),
@@ -41,32 +43,30 @@ def _form_details() -> dict:
 
 
 @bp.route("/meetings", endpoint="meetings")
-def meetings_list():  # type: ignore[no-untyped-def]
+def meetings_list():
     archived = request.args.get("archived") == "1"
     items = meetings.list_meetings(get_session(), archived=archived)
     return render_template("organiser/meetings.html", meetings=items, archived=archived)
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
-@admin_required
-def meeting_new():  # type: ignore[no-untyped-def]
+def meeting_new():
+    ensure(guards.SETUP)
     if request.method == "POST":
         created = {}
 
-        def create(session):  # type: ignore[no-untyped-def]
+        def create(session):
             created["meeting"] = meetings.create_meeting(
                 session, **_form_details(), preset=request.form.get("preset", "party_building")
             )
 
         if attempt(create, _l("Meeting created. Next: add the reporters.")):
             return redirect(url_for("organiser.meeting", meeting_id=created["meeting"].id))
-    from ...schemes import PRESETS
-
     return render_template("organiser/meeting_form.html", meeting=None, presets=PRESETS)
 
 
 @bp.route("/meetings/<int:meeting_id>")
-def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting(meeting_id: int):
     item = load_meeting(meeting_id)
     session = get_session()
     counts = dict(
@@ -93,9 +93,8 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@admin_required
-def meeting_edit(meeting_id: int):  # type: ignore[no-untyped-def]
-    item = load_meeting(meeting_id)
+def meeting_edit(meeting_id: int):
+    item = load_meeting(meeting_id, guards.SETUP)
     if request.method == "POST" and attempt(
         lambda s: meetings.update_meeting(s, item, **_form_details()), _l("Saved.")
     ):
@@ -104,21 +103,17 @@ def meeting_edit(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/status", methods=["POST"])
-@admin_required
-def meeting_status(meeting_id: int):  # type: ignore[no-untyped-def]
-    item = load_meeting(meeting_id)
+def meeting_status(meeting_id: int):
+    item = load_meeting(meeting_id, guards.RUN)
     status = request.form.get("status", "")
     if attempt(lambda s: meetings.set_status(s, item, status, current_user), _("Status changed.")):
-        from ... import live
-
-        live.mark_changed(item.id)  # phones learn at once that the meeting has ended
+        pushing.mark_changed(item.id)  # phones learn at once that the meeting has ended
     return redirect(url_for("organiser.meeting", meeting_id=item.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/archive", methods=["POST"])
-@admin_required
-def meeting_archive(meeting_id: int):  # type: ignore[no-untyped-def]
-    item = load_meeting(meeting_id)
+def meeting_archive(meeting_id: int):
+    item = load_meeting(meeting_id, guards.SETUP)
     archived = request.form.get("archived") == "1"
     attempt(lambda s: meetings.set_archived(s, item, archived), _l("Saved."))
     return redirect(url_for("organiser.meetings", archived="1" if archived else None))

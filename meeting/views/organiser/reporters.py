@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import (
@@ -14,28 +15,36 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
 
-from ... import reporters
+from ... import guards, reporters
 from ...db import get_session
 from ...errors import DomainError, Invalid
-from . import admin_required, attempt, bp, flash_error, load_meeting
+from ..common import attempt, file_response, flash_error, load_meeting
+from . import bp
 
 
 def report_folder() -> Path:
     return Path(current_app.instance_path) / "reports"
 
 
+IMPORT_KEEP_SECONDS = 24 * 3600
+
+
 def import_folder() -> Path:
+    """Uploads waiting for the organiser's confirmation; those older than a day are removed."""
     folder = Path(current_app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - IMPORT_KEEP_SECONDS
+    for old in folder.glob("*.upload"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     return folder
 
 
-def _reporter_form(meeting) -> reporters.ReporterData:  # type: ignore[no-untyped-def]
+def _reporter_form(meeting) -> reporters.ReporterData:
     scores = {}
     for component in meeting.scheme.get("components") or []:
         text = request.form.get("component_" + component["key"], "").strip()
@@ -60,15 +69,14 @@ def _reporter_form(meeting) -> reporters.ReporterData:  # type: ignore[no-untype
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters")
-def reporter_list(meeting_id: int):  # type: ignore[no-untyped-def]
+def reporter_list(meeting_id: int):
     meeting = load_meeting(meeting_id)
     return render_template("organiser/reporters.html", meeting=meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/add", methods=["POST"])
-@admin_required
-def reporter_add(meeting_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_add(meeting_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     attempt(
         lambda s: reporters.add_reporter(s, meeting, _reporter_form(meeting)),
         _l("Reporter added."),
@@ -77,13 +85,12 @@ def reporter_add(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>", methods=["GET", "POST"])
-@admin_required
-def reporter_edit(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_edit(meeting_id: int, reporter_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
     if request.method == "POST":
 
-        def save(session):  # type: ignore[no-untyped-def]
+        def save(session):
             reporters.update_reporter(session, reporter, _reporter_form(meeting))
             upload = request.files.get("report_pdf")
             if upload and upload.filename:
@@ -99,27 +106,30 @@ def reporter_edit(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/report.pdf")
-def reporter_pdf(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
+def reporter_pdf(meeting_id: int, reporter_id: int):
     meeting = load_meeting(meeting_id)
     reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
     if not reporter.report_file:
         abort(404)
-    return send_from_directory(report_folder(), reporter.report_file, mimetype="application/pdf")
+    return file_response(
+        reporter.report_filename or f"{reporter.name}.pdf",
+        "application/pdf",
+        path=report_folder() / reporter.report_file,
+        inline=True,
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/delete", methods=["POST"])
-@admin_required
-def reporter_delete(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_delete(meeting_id: int, reporter_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
     attempt(lambda s: reporters.delete_reporter(s, reporter), _l("Reporter removed."))
     return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/move", methods=["POST"])
-@admin_required
-def reporter_move(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_move(meeting_id: int, reporter_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
     offset = -1 if request.form.get("direction") == "up" else 1
     attempt(lambda s: reporters.move_reporter(s, reporter, offset))
@@ -127,10 +137,9 @@ def reporter_move(meeting_id: int, reporter_id: int):  # type: ignore[no-untyped
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/order", methods=["POST"])
-@admin_required
-def reporter_order(meeting_id: int):  # type: ignore[no-untyped-def]
+def reporter_order(meeting_id: int):
     """Drag-and-drop order from the list page (form field ``order``: ids, comma-separated)."""
-    meeting = load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id, guards.SETUP)
     try:
         ids = [int(x) for x in request.form.get("order", "").split(",") if x.strip()]
     except ValueError:
@@ -155,9 +164,8 @@ def _import_path(meeting_id: int, key: str) -> Path:
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/import", methods=["GET", "POST"])
-@admin_required
-def reporter_import(meeting_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_import(meeting_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     if request.method == "GET":
         return render_template("organiser/reporter_import.html", meeting=meeting, preview=None)
     upload = request.files.get("file")
@@ -183,9 +191,8 @@ def reporter_import(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/import/confirm", methods=["POST"])
-@admin_required
-def reporter_import_confirm(meeting_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def reporter_import_confirm(meeting_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     replace = request.form.get("replace") == "1"
     try:
         path = _import_path(meeting.id, request.form.get("key", ""))
@@ -196,12 +203,13 @@ def reporter_import_confirm(meeting_id: int):  # type: ignore[no-untyped-def]
         flash_error(error)
         return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))
 
-    def run(session):  # type: ignore[no-untyped-def]
+    def run(session):
         preview = reporters.preview_import(meeting, data, replace=replace)
         added = reporters.import_reporters(session, meeting, preview)
         flash(str(_l("%(n)d reporters imported.", n=len(added))), "success")
 
-    if attempt(run):
-        path.unlink(missing_ok=True)
+    imported = attempt(run)
+    path.unlink(missing_ok=True)  # confirmed or refused: the upload is not kept
+    if imported:
         return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
     return redirect(url_for("organiser.reporter_import", meeting_id=meeting.id))

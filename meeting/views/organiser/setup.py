@@ -6,17 +6,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ... import meetings, schemes
+from ... import guards, meetings, schemes
 from ...db import get_session
 from ...errors import DomainError
-from . import admin_required, attempt, bp, ensure_admin, flash_error, load_meeting
+from ..common import attempt, ensure, flash_error, load_meeting
+from . import bp
 
 
 @bp.route("/meetings/<int:meeting_id>/categories", methods=["GET", "POST"])
-def categories(meeting_id: int):  # type: ignore[no-untyped-def]
+def categories(meeting_id: int):
     meeting = load_meeting(meeting_id)
     if request.method == "POST":
-        ensure_admin()
+        ensure(guards.SETUP)
         rows = []
         for category in meeting.categories:
             prefix = f"c{category.id}_"
@@ -34,9 +35,8 @@ def categories(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/categories/add", methods=["POST"])
-@admin_required
-def category_add(meeting_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def category_add(meeting_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     attempt(
         lambda s: meetings.add_category(
             s,
@@ -51,17 +51,15 @@ def category_add(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meetings/<int:meeting_id>/categories/<int:category_id>/delete", methods=["POST"])
-@admin_required
-def category_delete(meeting_id: int, category_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def category_delete(meeting_id: int, category_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     attempt(lambda s: meetings.delete_category(s, meeting, category_id), _l("Category deleted."))
     return redirect(url_for("organiser.categories", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/categories/preset", methods=["POST"])
-@admin_required
-def category_preset(meeting_id: int):  # type: ignore[no-untyped-def]
-    meeting = load_meeting(meeting_id)
+def category_preset(meeting_id: int):
+    meeting = load_meeting(meeting_id, guards.SETUP)
     attempt(
         lambda s: meetings.apply_category_preset(s, meeting),
         _l("The five usual categories are set."),
@@ -90,12 +88,12 @@ def scheme_form_values(data: dict) -> dict:
 
 
 @bp.route("/meetings/<int:meeting_id>/scheme", methods=["GET", "POST"])
-def scheme(meeting_id: int):  # type: ignore[no-untyped-def]
+def scheme(meeting_id: int):
     meeting = load_meeting(meeting_id)
     session = get_session()
     values = scheme_form_values(meeting.scheme)
     if request.method == "POST":
-        ensure_admin()
+        ensure(guards.SETUP)
         values = dict(request.form)
         try:
             data = schemes.scheme_from_form(request.form)

@@ -1,0 +1,176 @@
+"""Rooms and pushing: who is connected to what, and fresh snapshots after every change.
+
+Views and socket handlers import this module (never each other) to tell the live pages
+that something changed. After a commit the meeting is marked changed; one background
+task per process pushes fresh snapshots at most every LIVE_PUSH_INTERVAL seconds, so 300
+ballots in one second cause a handful of pushes, not 300. With a message queue (Redis)
+every emit reaches the sockets of every server process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from . import snapshots
+from .db import get_session
+from .extensions import socketio
+from .models import BallotToken, Meeting
+
+
+def meeting_room(meeting_id: int, role: str) -> str:
+    """Every socket of one kind (delegates, screen, organisers) of one meeting."""
+    return f"m{meeting_id}:{role}"
+
+
+def token_room(token_id: int) -> str:
+    """Every device of one slip."""
+    return f"t{token_id}"
+
+
+def login_room(login: str) -> str:
+    """Every console of one organiser login."""
+    return f"l{login}"
+
+
+@dataclass
+class Identity:
+    """Who a socket is, set at connect from the signed session (never from the payload)."""
+
+    role: str  # delegate | screen | organiser
+    meeting_id: int
+    token_id: int | None = None
+    organiser_id: int | None = None
+    login: str = ""  # the organiser's login (logout ends its sockets)
+    connected_at: float = field(default_factory=time.monotonic)
+
+
+# This process's sockets: sid -> identity. Rooms carry the pushes; this table answers
+# "who is this socket" for the handlers and finds a login's sockets at logout.
+connections: dict[str, Identity] = {}
+
+
+class Pusher:
+    """Collects changed meetings and pushes their snapshots from one background task."""
+
+    def __init__(self) -> None:
+        self.dirty: set[int] = set()
+        self.dirty_tokens: set[int] = set()
+        self.lock = threading.Lock()
+        self.task: Any = None
+        self.app: Flask | None = None
+
+    def mark(self, meeting_id: int, token_ids: Iterable[int] = ()) -> None:
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        if app.config["LIVE_PUSH_INTERVAL"] <= 0:  # tests: push at once, deterministically
+            push_state(meeting_id)
+            for token_id in token_ids:
+                push_me(token_id)
+            return
+        with self.lock:
+            self.dirty.add(meeting_id)
+            self.dirty_tokens.update(token_ids)
+            if self.task is None:
+                self.app = app
+                self.task = socketio.start_background_task(self.run)
+
+    def run(self) -> None:
+        assert self.app is not None
+        interval = self.app.config["LIVE_PUSH_INTERVAL"]
+        while True:
+            socketio.sleep(interval)
+            with self.lock:
+                changed, self.dirty = self.dirty, set()
+                phones, self.dirty_tokens = self.dirty_tokens, set()
+            for meeting_id in changed:
+                try:
+                    with self.app.app_context():
+                        push_state(meeting_id)
+                except Exception:  # one bad push must not stop the pushes
+                    self.app.logger.exception("push for meeting %s failed", meeting_id)
+            for token_id in phones:
+                try:
+                    with self.app.app_context():
+                        push_me(token_id)
+                except Exception:
+                    self.app.logger.exception("push for slip %s failed", token_id)
+
+
+def mark_changed(meeting_id: int, token_ids: Iterable[int] = ()) -> None:
+    """Schedule a push of the meeting's snapshots, and of some phones' own ones.
+
+    Called after a commit: whatever goes wrong here is logged and must not turn the
+    acknowledgement of committed data into an error.
+    """
+    try:
+        current_app.extensions["sanshu.live"].mark(meeting_id, tuple(token_ids))
+    except Exception:
+        current_app.logger.exception("push after commit failed for meeting %s", meeting_id)
+
+
+def push_state(meeting_id: int) -> None:
+    """Send fresh snapshots to every phone, projector and console of the meeting."""
+    db = get_session()
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
+        return
+    delegate = snapshots.delegate_state(db, meeting)
+    screen = snapshots.screen_state(db, meeting)
+    console = snapshots.console_state(db, meeting)
+    db.rollback()  # end the read transaction before emitting (emits may yield)
+    socketio.emit("state", delegate, to=meeting_room(meeting_id, "delegates"))
+    socketio.emit("state", screen, to=meeting_room(meeting_id, "screen"))
+    socketio.emit("state", console, to=meeting_room(meeting_id, "organisers"))
+
+
+def push_me(token_id: int) -> None:
+    """Send one slip's devices their own snapshot (receipts of their ballots, questions)."""
+    db = get_session()
+    token = db.get(BallotToken, token_id)
+    if token is None:
+        return
+    me = snapshots.delegate_me(db, token)
+    db.rollback()
+    socketio.emit("me", me, to=token_room(token_id))
+
+
+def end_login(login: str, message: str) -> None:
+    """Disconnect the consoles of a login that has ended (logout, password reset).
+
+    This process's sockets are dropped at once; consoles on other processes are told
+    through the message queue and refused at their next event (the login is checked
+    on every event), and the periodic sweep drops them (:func:`sweep_logins`).
+    """
+    if not login:
+        return
+    socketio.emit("logged_out", {"message": message}, to=login_room(login))
+    for sid, ident in list(connections.items()):
+        if ident.role == "organiser" and ident.login == login:
+            socketio.server.disconnect(sid, namespace="/")
+
+
+def sweep_logins(is_live: Any) -> None:
+    """Disconnect this process's consoles whose login is no longer live."""
+    for sid, ident in list(connections.items()):
+        if ident.role == "organiser" and not is_live(ident.login):
+            socketio.server.disconnect(sid, namespace="/")
+
+
+def notify_token_revoked(token_id: int, message: str) -> None:
+    """Tell a phone whose slip was just revoked (called by the view after its commit)."""
+    socketio.emit("revoked", {"message": message}, to=token_room(token_id))
+
+
+def notify_token(token_id: int, event: str, data: dict[str, Any]) -> None:
+    """Send one slip's devices a notice (another device joined, say)."""
+    socketio.emit(event, data, to=token_room(token_id))
+
+
+def init_app(app: Flask) -> None:
+    """Each app gets its own pusher."""
+    app.extensions["sanshu.live"] = Pusher()
