@@ -41,8 +41,8 @@ from .models import (
 )
 
 # A running job whose heartbeat is older than this has lost its process.
-STALE_AFTER = timedelta(seconds=45)
-HEARTBEAT_SECONDS = 10
+STALE_AFTER = timedelta(seconds=20)
+HEARTBEAT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,19 @@ def is_stale(job: BatchJob, now: datetime | None = None) -> bool:
     return (now or utcnow()) - beat > STALE_AFTER
 
 
-def reap(session: Session, instance_path: str, now: datetime | None = None) -> int:
-    """Mark jobs whose process stopped as interrupted and remove their partial files."""
+def reap(
+    session: Session, instance_path: str, now: datetime | None = None, everything: bool = False
+) -> int:
+    """Mark jobs whose process stopped as interrupted and remove their partial files.
+
+    ``everything``: at the start of the only server process (SQLite), no job can still be
+    running anywhere, so every unfinished one is interrupted without waiting for its
+    heartbeat to go stale.
+    """
     now = now or utcnow()
     count = 0
     for job in session.scalars(select(BatchJob).where(BatchJob.state.in_([QUEUED, RUNNING]))):
-        if is_stale(job, now):
+        if everything or is_stale(job, now):
             job.state = INTERRUPTED
             job.error = str(_l("The server stopped while this batch was being made."))
             job.finished_at = now

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import accounts, batches, db, demo
-from .db import get_session
+from .db import database, get_session
 from .errors import DomainError
 from .models import ROLE_ADMIN, ROLE_CLERK, Meeting
 
@@ -74,7 +74,8 @@ def prepare(app: Flask, with_demo: bool) -> dict[str, object]:
         if with_demo and not session.scalar(select(func.count()).select_from(Meeting)):
             demo.create_demo_meeting(session)
         found = demo.find_demo_meeting(session)
-        batches.reap(session, app.instance_path)
+        single_process = database(app).url.startswith("sqlite")
+        batches.reap(session, app.instance_path, everything=single_process)
         session.commit()
         return {"password": password, "demo_id": found.id if found else None}
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from meeting import create_app
 from meeting.db import get_session, upgrade
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("DATABASE_URL", "")
 
 
@@ -190,25 +190,39 @@ def live_meeting(make_meeting):  # type: ignore[no-untyped-def]
     return make_meeting(status="live")
 
 
-def full_lines(meeting, round_or_ids, grade=None, overrides: dict | None = None) -> list[dict]:
-    """Wire-form answers for every line of every reporter (``overrides[(rid, key)]``).
+@pytest.fixture
+def known(db: Session) -> Any:
+    """The meeting of builders.build_known_meeting (numbers computed by hand there)."""
+    from tests.builders import build_known_meeting
 
-    With no ``grade``: a valid grade ballot, 较好 everywhere except the first reporter's
-    overall line, which gets 好 (within any quota, and not the same grade for all).
-    """
-    from meeting.scoring import OVERALL, scheme_from_dict
+    return build_known_meeting(db)
 
-    scheme = scheme_from_dict(meeting.scheme)
-    ids = round_or_ids if isinstance(round_or_ids, list) else round_or_ids.reporter_ids
-    overrides = overrides or {}
 
-    def value(index: int, key: str):  # type: ignore[no-untyped-def]
-        if grade is not None:
-            return grade
-        return "好" if index == 0 and key == OVERALL else "较好"
+@pytest.fixture
+def join_phone(app: Flask):  # type: ignore[no-untyped-def]
+    """join_phone(token): a delegate's socket (the slip link sets the signed session)."""
+    from meeting.extensions import socketio
 
-    return [
-        {"r": rid, "k": line.key, "v": overrides.get((rid, line.key), value(i, line.key))}
-        for i, rid in enumerate(ids)
-        for line in scheme.lines
-    ]
+    def connect(token):  # type: ignore[no-untyped-def]
+        http = app.test_client()
+        assert http.get(f"/b/{token.secret}").status_code == 302
+        return socketio.test_client(app, flask_test_client=http, auth={"role": "delegate"})
+
+    return connect
+
+
+@pytest.fixture
+def open_console(app: Flask, make_organiser):  # type: ignore[no-untyped-def]
+    """open_console(meeting, username="admin", role="admin", create=False): a logged-in console."""
+    from meeting.extensions import socketio
+
+    def connect(meeting, username="admin", role="admin", create=False):  # type: ignore[no-untyped-def]
+        if create:
+            make_organiser(username, role=role)
+        http = app.test_client()
+        http.post("/login", data={"username": username, "password": PASSWORD})
+        return socketio.test_client(
+            app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
+        )
+
+    return connect

@@ -1,8 +1,9 @@
-"""Small builders shared by tests (files to upload, PDF text)."""
+"""Small pure helpers shared by tests (files to upload, PDF text, wire ballots, inboxes)."""
 
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -38,3 +39,47 @@ REPORTER_ROWS = [
     ["李四", "处长", "研究室", "书面", "1", "88"],
     ["王五", "书记", "机关党委", "书面", "", ""],
 ]
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def squash(text: str) -> str:
+    """Extracted PDF text without the spaces and line breaks that justification adds."""
+    return re.sub(r"\s+", "", text)
+
+
+def inbox(client) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    """Everything a Socket.IO test client received since the last look, by event name."""
+    got: dict[str, list] = {}
+    for packet in client.get_received():
+        got.setdefault(packet["name"], []).append(packet["args"][0])
+    return got
+
+
+def received(client, name):  # type: ignore[no-untyped-def]
+    return inbox(client).get(name, [])
+
+
+def full_lines(meeting, round_or_ids, grade=None, overrides: dict | None = None) -> list[dict]:
+    """Wire-form answers for every line of every reporter (``overrides[(rid, key)]``).
+
+    With no ``grade``: a valid grade ballot, 较好 everywhere except the first reporter's
+    overall line, which gets 好 (within any quota, and not the same grade for all).
+    """
+    from meeting.scoring import OVERALL, scheme_from_dict
+
+    scheme = scheme_from_dict(meeting.scheme)
+    ids = round_or_ids if isinstance(round_or_ids, list) else round_or_ids.reporter_ids
+    overrides = overrides or {}
+
+    def value(index: int, key: str):  # type: ignore[no-untyped-def]
+        if grade is not None:
+            return grade
+        return "好" if index == 0 and key == OVERALL else "较好"
+
+    return [
+        {"r": rid, "k": line.key, "v": overrides.get((rid, line.key), value(i, line.key))}
+        for i, rid in enumerate(ids)
+        for line in scheme.lines
+    ]

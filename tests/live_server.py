@@ -92,6 +92,17 @@ class LiveServer:
         os.environ["INSTANCE_PATH"] = str(self.instance)
         return create_app({"DATABASE_URL": self.database_url, "SECRET_KEY": "live-test-secret"})
 
+    def scene(self, **kw: Any):  # type: ignore[no-untyped-def]
+        """A meeting built on this server's database (tests.builders.build_meeting)."""
+        from meeting.db import get_session
+        from tests.builders import build_meeting
+
+        app = self.app()
+        with app.app_context():
+            scene = build_meeting(get_session(), **kw)
+        app.extensions["sanshu.db"].engine.dispose()
+        return scene
+
     def start(self, timeout: float = 30) -> LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process' life
         self.process = subprocess.Popen(

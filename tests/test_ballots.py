@@ -3,7 +3,7 @@ import pytest
 from meeting import ballots, meetings, rounds, tokens
 from meeting.errors import Conflict, Forbidden, Invalid, NotFound
 from meeting.models import Ballot
-from tests.conftest import full_lines
+from tests.helpers import full_lines
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ import io
 
 from meeting import exports, tokens
 from meeting.models import ExportRecord
-from tests.test_results import known  # noqa: F401  (fixture)
 
 
-def test_raw_ballots_are_anonymous_and_complete(db, known):  # noqa: F811
+def test_raw_ballots_are_anonymous_and_complete(db, known):
     header, rows = exports.raw_rows(db, known)
     assert header == [
         "测评轮次",
@@ -29,12 +28,12 @@ def test_raw_ballots_are_anonymous_and_complete(db, known):  # noqa: F811
     assert any(row[7] == "不了解" for row in parsed[1:])
 
 
-def test_exports_are_deterministic_so_digests_can_be_checked(db, known):  # noqa: F811
+def test_exports_are_deterministic_so_digests_can_be_checked(db, known):
     assert exports.raw_csv(db, known) == exports.raw_csv(db, known)
     assert exports.raw_xlsx(db, known) == exports.raw_xlsx(db, known)
 
 
-def test_every_download_is_recorded_with_its_digest(admin_client, db, known):  # noqa: F811
+def test_every_download_is_recorded_with_its_digest(admin_client, db, known):
     first = admin_client.get(f"/meetings/{known.id}/results/ballots.csv")
     second = admin_client.get(f"/meetings/{known.id}/results/ballots.csv")
     assert (

@@ -10,36 +10,7 @@ import pytest
 from meeting import rounds, tokens
 from meeting.extensions import socketio
 from meeting.models import Ballot, LoginSession
-from tests.conftest import PASSWORD, full_lines
-
-
-def delegate(app, token):
-    """A phone: the slip link sets the signed session, the socket rides on it."""
-    http = app.test_client()
-    assert http.get(f"/b/{token.secret}").status_code == 302
-    return socketio.test_client(app, flask_test_client=http, auth={"role": "delegate"})
-
-
-def organiser(app, username="admin", role="admin", meeting=None, make_organiser=None):
-    if make_organiser is not None:
-        make_organiser(username, role=role)
-    http = app.test_client()
-    http.post("/login", data={"username": username, "password": PASSWORD})
-    return socketio.test_client(
-        app, flask_test_client=http, auth={"role": "organiser", "meeting": meeting.id}
-    )
-
-
-def inbox(client) -> dict[str, list]:
-    """Everything received since the last look, by event name."""
-    got: dict[str, list] = {}
-    for packet in client.get_received():
-        got.setdefault(packet["name"], []).append(packet["args"][0])
-    return got
-
-
-def received(client, name):
-    return inbox(client).get(name, [])
+from tests.helpers import PASSWORD, full_lines, inbox, received
 
 
 @pytest.fixture
@@ -59,9 +30,9 @@ def ballot(meeting, scoring_round, submission="phone-sub-0001", seq=1, **kw):
     }
 
 
-def test_delegate_gets_both_snapshots_on_connect(app, scene):
+def test_delegate_gets_both_snapshots_on_connect(app, scene, join_phone):
     _meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     assert phone.is_connected()
     got = inbox(phone)
     state = got["state"][-1]
@@ -87,16 +58,16 @@ def test_revoked_slip_cannot_connect(app, db, scene):
     assert not phone.is_connected()
 
 
-def test_ballot_is_acknowledged_after_commit_and_stored_once(app, db, scene):
+def test_ballot_is_acknowledged_after_commit_and_stored_once(app, db, scene, join_phone):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     ack = phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
     assert ack["ok"] and ack["valid"] and ack["revision"] == 1
     again = phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
     assert again["ok"] and again["duplicate"]
     db.expire_all()
     assert db.query(Ballot).count() == 1
-    me_after_reload = delegate(app, token)
+    me_after_reload = join_phone(token)
     assert (
         received(me_after_reload, "me")[-1]["ballots"][str(scoring_round.id)]["submission"]
         == "phone-sub-0001"
@@ -112,17 +83,19 @@ FORGED = [
 
 
 @pytest.mark.parametrize(("payload", "fragment"), FORGED)
-def test_forged_events_get_an_error_ack_and_change_nothing(app, db, scene, payload, fragment):
+def test_forged_events_get_an_error_ack_and_change_nothing(
+    app, db, scene, payload, fragment, join_phone
+):
     _meeting, _scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     ack = phone.emit("submit_ballot", payload, callback=True)
     assert ack["ok"] is False and fragment in ack["error"]
     assert db.query(Ballot).count() == 0
 
 
-def test_grade_not_on_scale_and_duplicate_lines_are_refused(app, db, scene):
+def test_grade_not_on_scale_and_duplicate_lines_are_refused(app, db, scene, join_phone):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     body = ballot(meeting, scoring_round)
     body["lines"][0]["v"] = "优秀"
     assert "等次不在" in phone.emit("submit_ballot", body, callback=True)["error"]
@@ -132,9 +105,9 @@ def test_grade_not_on_scale_and_duplicate_lines_are_refused(app, db, scene):
     assert db.query(Ballot).count() == 0
 
 
-def test_huge_payload_changes_nothing(app, db, scene):
+def test_huge_payload_changes_nothing(app, db, scene, join_phone):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     body = ballot(meeting, scoring_round)
     body["lines"] = body["lines"] * 5000
     ack = phone.emit("submit_ballot", body, callback=True)
@@ -142,20 +115,22 @@ def test_huge_payload_changes_nothing(app, db, scene):
     assert db.query(Ballot).count() == 0
 
 
-def test_another_meetings_round_is_not_found(app, db, scene, make_meeting):
+def test_another_meetings_round_is_not_found(app, db, scene, make_meeting, join_phone):
     _meeting, _scoring_round, token = scene
     other = make_meeting(title="其他会议", status="live")
     foreign = rounds.open_round(db, other, [r.id for r in other.reporters])
     db.commit()
-    phone = delegate(app, token)
+    phone = join_phone(token)
     ack = phone.emit("submit_ballot", ballot(other, foreign), callback=True)
     assert ack["ok"] is False and "不存在" in ack["error"]
 
 
-def test_closed_round_refuses_and_phone_is_told(app, db, scene, make_organiser):
+def test_closed_round_refuses_and_phone_is_told(
+    app, db, scene, make_organiser, join_phone, open_console
+):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
-    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    phone = join_phone(token)
+    console = open_console(meeting, create=True)
     assert console.is_connected()
     phone.get_received()
     ack = console.emit("close_round", {"round": scoring_round.id}, callback=True)
@@ -171,13 +146,13 @@ def test_closed_round_refuses_and_phone_is_told(app, db, scene, make_organiser):
     assert twice["ok"] and twice["summary"] == ack["summary"]
 
 
-def test_projector_sees_turnout_but_never_grades(app, db, scene):
+def test_projector_sees_turnout_but_never_grades(app, db, scene, join_phone):
     meeting, scoring_round, token = scene
     screen = socketio.test_client(
         app, auth={"role": "screen", "meeting": meeting.id, "key": meeting.screen_key}
     )
     assert screen.is_connected()
-    phone = delegate(app, token)
+    phone = join_phone(token)
     phone.emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
     state = received(screen, "state")[-1]
     assert state["turnout"]["voted"] == 1 and state["turnout"]["eligible"] == 12
@@ -195,34 +170,38 @@ def test_projector_with_a_wrong_key_is_refused(app, scene):
         assert not socketio.test_client(app, auth=auth).is_connected()
 
 
-def test_organiser_events_need_an_organiser(app, db, scene, make_organiser):
+def test_organiser_events_need_an_organiser(
+    app, db, scene, make_organiser, join_phone, open_console
+):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     ack = phone.emit("close_round", {"round": scoring_round.id}, callback=True)
     assert ack["ok"] is False and "没有权限" in ack["error"]
     assert not socketio.test_client(
         app, auth={"role": "organiser", "meeting": meeting.id}
     ).is_connected()
-    clerk = organiser(app, "clerk", "clerk", meeting, make_organiser)
+    clerk = open_console(meeting, "clerk", "clerk", create=True)
     ack = clerk.emit("close_round", {"round": scoring_round.id}, callback=True)
     assert ack["ok"] is False and "没有权限" in ack["error"]
     db.expire_all()
     assert rounds.get_round(db, meeting, scoring_round.id).status == "open"
 
 
-def test_console_shows_codes_that_have_not_voted(app, db, scene, make_organiser):
+def test_console_shows_codes_that_have_not_voted(
+    app, db, scene, make_organiser, join_phone, open_console
+):
     meeting, scoring_round, token = scene
-    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
-    delegate(app, token).emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    console = open_console(meeting, create=True)
+    join_phone(token).emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
     state = received(console, "state")[-1]
     codes = [entry["code"] for entry in state["open_round"]["not_voted"]]
     assert len(codes) == 11 and tokens.format_code(token.code) not in codes
     assert state["open_round"]["turnout"]["valid"] == 1
 
 
-def test_organiser_opens_voids_and_reruns(app, db, scene, make_organiser):
+def test_organiser_opens_voids_and_reruns(app, db, scene, make_organiser, open_console):
     meeting, scoring_round, _token = scene
-    console = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    console = open_console(meeting, create=True)
     refused = console.emit("open_round", {"reporters": [meeting.reporters[0].id]}, callback=True)
     assert refused["ok"] is False and "另有一轮" in refused["error"]
     assert (
@@ -236,32 +215,32 @@ def test_organiser_opens_voids_and_reruns(app, db, scene, make_organiser):
     assert rerun["ok"] and rerun["round"] != scoring_round.id
 
 
-def test_flooding_phone_is_slowed_down(app, scene):
+def test_flooding_phone_is_slowed_down(app, scene, join_phone):
     _meeting, _scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     acks = [phone.emit("sync", {}, callback=True) for _ in range(40)]
     assert any(a["ok"] is False and "频繁" in a["error"] for a in acks)
 
 
-def test_clock_sync_answers_with_server_time(app, scene):
+def test_clock_sync_answers_with_server_time(app, scene, join_phone):
     _meeting, _scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     answer = phone.emit("time", {"t": 123}, callback=True)
     assert answer["t"] == 123 and answer["server"] > 1_600_000_000_000
 
 
-def test_phone_is_told_when_its_slip_is_revoked(app, db, scene, admin_client):
+def test_phone_is_told_when_its_slip_is_revoked(app, db, scene, admin_client, join_phone):
     meeting, _scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     phone.get_received()
     admin_client.post(f"/meetings/{meeting.id}/tokens/{token.id}/revoke", data={"replace": "1"})
     revoked = received(phone, "revoked")
     assert revoked and "已作废" in revoked[-1]["message"]
 
 
-def test_phones_learn_that_the_meeting_has_ended(app, db, scene, admin_client):
+def test_phones_learn_that_the_meeting_has_ended(app, db, scene, admin_client, join_phone):
     meeting, scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     phone.get_received()
     rounds.close_round(db, scoring_round)
     db.commit()
@@ -297,9 +276,9 @@ def test_logout_ends_the_consoles_of_that_login(app, db, scene, make_organiser):
     assert not console.is_connected()
 
 
-def test_a_busy_phone_is_told_to_retry(app, scene):
+def test_a_busy_phone_is_told_to_retry(app, scene, join_phone):
     _meeting, _scoring_round, token = scene
-    phone = delegate(app, token)
+    phone = join_phone(token)
     acks = [phone.emit("sync", {}, callback=True) for _ in range(40)]
     refused = [a for a in acks if not a["ok"]]
     assert refused and all(a.get("retry") is True for a in refused)

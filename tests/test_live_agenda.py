@@ -6,15 +6,15 @@ import pytest
 
 from meeting import agenda, tokens
 from meeting.extensions import socketio
-from tests.test_live import delegate, inbox, organiser
+from tests.helpers import inbox
 
 
 @pytest.fixture
-def scene(app, db, make_meeting, make_organiser):
+def scene(app, db, make_meeting, make_organiser, open_console):
     meeting = make_meeting(reporters_count=2, on_site=2, slips=(2, 2, 2, 0, 0))
     agenda.build_agenda(db, meeting)
     db.commit()
-    chair = organiser(app, meeting=meeting, make_organiser=make_organiser)
+    chair = open_console(meeting, create=True)
     asker = tokens.list_tokens(db, meeting)[0]
     return meeting, chair, asker
 
@@ -25,13 +25,13 @@ def to_inquiry_phase(chair):
         assert chair.emit("agenda_next", {}, callback=True)["ok"]
 
 
-def test_every_screen_follows_the_agenda(app, scene):
+def test_every_screen_follows_the_agenda(app, scene, join_phone, open_console):
     meeting, chair, asker = scene
     screen = socketio.test_client(
         app, auth={"role": "screen", "meeting": meeting.id, "key": meeting.screen_key}
     )
-    phone = delegate(app, asker)
-    second_tab = organiser(app, meeting=meeting)
+    phone = join_phone(asker)
+    second_tab = open_console(meeting)
     assert chair.emit("agenda_start", {}, callback=True)["ok"]
     assert chair.emit("agenda_next", {}, callback=True)["ok"]
     for client in (screen, phone, second_tab):
@@ -41,13 +41,13 @@ def test_every_screen_follows_the_agenda(app, scene):
         assert now["timer"]["running"] and now["timer"]["ends_ms"] > 0
 
 
-def test_questions_flow_from_phone_to_projector(app, db, scene):
+def test_questions_flow_from_phone_to_projector(app, db, scene, join_phone):
     meeting, chair, asker = scene
     to_inquiry_phase(chair)
     screen = socketio.test_client(
         app, auth={"role": "screen", "meeting": meeting.id, "key": meeting.screen_key}
     )
-    phone = delegate(app, asker)
+    phone = join_phone(asker)
     state = inbox(phone)["state"][-1]
     assert state["inquiry"]["open_for"]["name"] == "述职人1"
     payload = {
@@ -84,9 +84,9 @@ def test_questions_flow_from_phone_to_projector(app, db, scene):
     )["ok"]
 
 
-def test_phone_cannot_ask_when_closed_or_for_another_reporter(app, scene):
+def test_phone_cannot_ask_when_closed_or_for_another_reporter(app, scene, join_phone):
     meeting, chair, asker = scene
-    phone = delegate(app, asker)
+    phone = join_phone(asker)
     payload = {
         "reporter": meeting.reporters[0].id,
         "text": "请问如何推动融合发展？",
@@ -118,10 +118,10 @@ def test_leaving_an_open_scoring_phase_needs_consent(app, scene):
 
 
 def test_clerk_moderates_and_records_comments_but_does_not_move_the_agenda(
-    app, db, scene, make_organiser
+    app, db, scene, make_organiser, open_console
 ):
     meeting, chair, _asker = scene
-    clerk = organiser(app, "clerk", "clerk", meeting, make_organiser)
+    clerk = open_console(meeting, "clerk", "clerk", create=True)
     refused = clerk.emit("agenda_start", {}, callback=True)
     assert refused["ok"] is False and "没有权限" in refused["error"]
     to_inquiry_phase(chair)
@@ -147,16 +147,16 @@ def test_clerk_moderates_and_records_comments_but_does_not_move_the_agenda(
     assert state["inquiry"]["queue"][0]["asker"] == "高天"
 
 
-def test_phone_sees_the_timer_and_phase_after_reconnect(app, scene):
+def test_phone_sees_the_timer_and_phase_after_reconnect(app, scene, join_phone):
     _meeting, chair, asker = scene
     chair.emit("agenda_start", {}, callback=True)
     chair.emit("timer", {"action": "pause"}, callback=True)
-    phone = delegate(app, asker)
+    phone = join_phone(asker)
     now = inbox(phone)["state"][-1]["now"]
     assert now["timer"]["running"] is False and now["timer"]["remaining_ms"] > 0
 
 
-def test_forged_agenda_events_are_refused(app, scene, make_meeting, db):
+def test_forged_agenda_events_are_refused(app, scene, make_meeting, db, join_phone):
     _meeting, chair, asker = scene
     other = make_meeting(title="别的会议")
     foreign = agenda.build_agenda(db, other)[0]
@@ -172,5 +172,5 @@ def test_forged_agenda_events_are_refused(app, scene, make_meeting, db):
     ]:
         ack = chair.emit(event, payload, callback=True)
         assert ack["ok"] is False, (event, ack)
-    phone = delegate(app, asker)
+    phone = join_phone(asker)
     assert phone.emit("agenda_next", {}, callback=True)["ok"] is False

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import io
-import re
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
-from meeting import letters, results, rounds
-from tests.builders import build_known_meeting
-from tests.helpers import pdf_text
-
-
-@pytest.fixture
-def known(db):
-    """The meeting of builders.build_known_meeting (numbers computed by hand there)."""
-    return build_known_meeting(db)
-
+from meeting import results, rounds
+from tests.helpers import pdf_text, squash
 
 EXPECTED = {
     "甲": {
@@ -49,11 +39,6 @@ EXPECTED = {
         "percents": ["0.0", "33.4", "33.3", "33.3"],
     },
 }
-
-
-def squash(text: str) -> str:
-    """Extracted PDF text without the spaces and line breaks that justification adds."""
-    return re.sub(r"\s+", "", text)
 
 
 def data_for(db, meeting):
@@ -184,15 +169,6 @@ def test_publish_levels(db, known):
 
     with pytest.raises(Invalid):
         results.publish(db, known, "everything", data, "t")
-
-
-def test_letter_context_is_plain_data(db, known):
-    import json
-
-    data = data_for(db, known)
-    context = letters.letter_context(db, known, data, known.reporters[0], date(2024, 2, 5))
-    json.dumps(context)  # no ORM objects, nothing that a worker process cannot read
-    assert context["date"] == "2024年2月5日" and context["title"].startswith("关于甲同志")
 
 
 def test_a_closed_meeting_keeps_its_results_and_letters(admin_client, db, known, tmp_path):

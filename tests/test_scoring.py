@@ -25,6 +25,7 @@ from meeting.scoring import (
     trimmed,
     weighted_mean,
 )
+from tests.ballot_cases import CASES, case_answers, case_scheme, reporter_ids
 
 GRADES = scheme_from_dict(
     schemes.preset("party_building")
@@ -138,6 +139,18 @@ def test_combine_components(assessment, imported, final, missing):
 )
 def test_top_quota_is_30_percent_rounded_down_but_at_least_one(reporters, limit):
     assert top_quota_limit(GRADES, reporters) == limit
+
+
+@pytest.mark.parametrize(
+    ("label", "preset", "overrides", "count", "compact", "expected"),
+    CASES,
+    ids=[case[0] for case in CASES],
+)
+def test_check_ballot_table(label, preset, overrides, count, compact, expected):
+    """The same table runs against static/js/ballot_rules.js (tests/test_static.py)."""
+    scheme = case_scheme(preset, overrides)
+    answers = case_answers(scheme, count, compact)
+    assert [p.code for p in check_ballot(scheme, reporter_ids(count), answers)] == expected
 
 
 def test_check_ballot_rules():

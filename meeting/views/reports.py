@@ -219,6 +219,8 @@ def letters_page(meeting_id: int):
         return redirect(url_for("reports.letters_page", meeting_id=meeting.id))
     job = None
     if request.args.get("job"):
+        if batches.reap(session, current_app.instance_path):
+            session.commit()
         try:
             job = batches.view(batches.get_job(session, meeting, request.args["job"]))
         except DomainError as error:

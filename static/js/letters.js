@@ -13,14 +13,16 @@
       var text = '';
       if (state.status === 'done') {
         text = job.getAttribute('data-done-text').replace('{pages}', state.pages).replace('{seconds}', state.seconds);
-      } else if (state.status !== 'running') {
+      } else if (state.status === 'interrupted') {
+        text = job.getAttribute('data-interrupted-text') + ' ' + (state.error || '');
+      } else if (state.status !== 'running' && state.status !== 'queued') {
         text = job.getAttribute('data-failed-text') + ' ' + (state.error || '');
       }
       document.getElementById('job-status').textContent = text;
       if (state.status === 'done') {
         document.getElementById('job-done').style.display = '';
         document.getElementById('batch-link').href = job.getAttribute('data-pdf');
-      } else if (state.status === 'running') {
+      } else if (state.status === 'running' || state.status === 'queued') {
         setTimeout(poll, 500);
       }
     };

@@ -11,19 +11,10 @@ from sqlalchemy import func, select
 
 from meeting.db import get_session
 from meeting.models import Ballot
-from tests.builders import build_meeting
 from tests.live_server import LiveServer
 from tests.phones import join_all, run_async
 
 pytestmark = pytest.mark.server
-
-
-def scene_on(server: LiveServer, **kw):  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        scene = build_meeting(get_session(), **kw)
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene
 
 
 def stored(server: LiveServer) -> list[tuple[int, str]]:
@@ -55,7 +46,7 @@ async def wait_for(predicate, timeout: float = 15) -> None:  # type: ignore[no-u
 
 
 def test_simultaneous_ballots_are_all_stored_once_and_reach_the_projector(live_server):
-    scene = scene_on(live_server, reporters_count=6, delegates=40)
+    scene = live_server.scene(reporters_count=6, delegates=40)
 
     async def run() -> list:
         screen, seen = await projector(live_server, scene)
@@ -80,7 +71,7 @@ def test_killed_server_loses_no_acknowledged_ballot(tmp_path):
     server = LiveServer(tmp_path)
     server.prepare()
     server.start()
-    scene = scene_on(server, reporters_count=5, delegates=40)
+    scene = server.scene(reporters_count=5, delegates=40)
     acked_before_kill: list[str] = []
 
     async def run() -> list:
@@ -111,7 +102,7 @@ def test_killed_server_loses_no_acknowledged_ballot(tmp_path):
 
 
 def test_resend_after_a_lost_ack_is_not_stored_twice(live_server):
-    scene = scene_on(live_server, reporters_count=3, delegates=5)
+    scene = live_server.scene(reporters_count=3, delegates=5)
 
     async def run() -> list:
         [phone] = await join_all(live_server.base_url, scene.secrets[:1])
@@ -129,7 +120,7 @@ def test_resend_after_a_lost_ack_is_not_stored_twice(live_server):
 
 
 def test_oversized_message_is_dropped_and_the_server_carries_on(live_server):
-    scene = scene_on(live_server, reporters_count=3, delegates=5)
+    scene = live_server.scene(reporters_count=3, delegates=5)
 
     async def run() -> dict:
         phones = await join_all(live_server.base_url, scene.secrets[:2])
@@ -161,7 +152,7 @@ def test_gevent_server_takes_ballots_too(tmp_path):
     server.prepare()
     server.start()
     try:
-        scene = scene_on(server, reporters_count=3, delegates=10)
+        scene = server.scene(reporters_count=3, delegates=10)
 
         async def run() -> list:
             phones = await join_all(server.base_url, scene.secrets)

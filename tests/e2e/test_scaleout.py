@@ -85,3 +85,52 @@ def test_ballots_on_one_process_reach_the_projector_on_the_other(tmp_path, datab
         second.stop()
     assert all(a["ok"] for a in acks)
     assert seen[-1] == 6  # pushed by the second process, delivered by the first
+
+
+def test_a_letter_batch_started_on_one_process_is_followed_on_the_other(tmp_path, database):
+    """Batch jobs are rows: any process shows their progress and serves the result."""
+    import time
+
+    env = {"MEETING_MESSAGE_QUEUE": REDIS}
+    first = LiveServer(tmp_path / "a", database_url=database, extra_env=env)
+    second = LiveServer(tmp_path / "b", database_url=database, extra_env=env)
+    # both processes keep their files in one instance folder, as a cluster shares a volume
+    second.instance = first.instance
+    second.env["INSTANCE_PATH"] = str(first.instance)
+    first.prepare()
+    app = first.app()
+    with app.app_context():
+        scene = build_meeting(get_session(), reporters_count=3, delegates=5, open_round=False)
+    app.extensions["sanshu.db"].engine.dispose()
+    first.start()
+    second.start()
+    try:
+        on_first = first.login()
+        page = on_first.get(f"{first.base_url}/meetings/{scene.meeting_id}/letters").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        started = on_first.post(
+            f"{first.base_url}/meetings/{scene.meeting_id}/letters/batch",
+            data={"csrf_token": token},
+            allow_redirects=False,
+        )
+        assert started.status_code == 302, started.text
+        job = started.headers["Location"].split("job=")[1]
+        on_second = second.login()
+        seen = []
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            state = on_second.get(
+                f"{second.base_url}/meetings/{scene.meeting_id}/letters/jobs/{job}"
+            ).json()
+            seen.append(state["status"])
+            if state["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.2)
+        pdf = on_second.get(
+            f"{second.base_url}/meetings/{scene.meeting_id}/letters/jobs/{job}/batch.pdf"
+        )
+    finally:
+        first.stop()
+        second.stop()
+    assert state["status"] == "done" and state["done"] == state["total"] == 3, state
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

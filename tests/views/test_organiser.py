@@ -4,8 +4,7 @@ import pytest
 from pypdf import PdfReader
 
 from meeting.models import Category, LoginSession, Meeting, Reporter
-from tests.conftest import PASSWORD
-from tests.helpers import REPORTER_ROWS, csv_bytes, pdf_text, xlsx_bytes
+from tests.helpers import PASSWORD, REPORTER_ROWS, csv_bytes, pdf_text, xlsx_bytes
 
 
 def page(response) -> str:

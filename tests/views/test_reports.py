@@ -2,11 +2,10 @@ import time
 
 from meeting import feedback
 from meeting.models import Meeting, ProblemItem
-from tests.helpers import pdf_text
-from tests.test_results import known, squash  # noqa: F401  (fixture)
+from tests.helpers import PASSWORD, pdf_text, squash
 
 
-def test_publish_and_unpublish(admin_client, db, known):  # noqa: F811
+def test_publish_and_unpublish(admin_client, db, known):
     response = admin_client.post(
         f"/meetings/{known.id}/results/publish", data={"level": "ranking"}, follow_redirects=True
     )
@@ -18,9 +17,7 @@ def test_publish_and_unpublish(admin_client, db, known):  # noqa: F811
     assert db.get(Meeting, known.id).published == {}
 
 
-def test_clerk_cannot_publish(app, known, make_organiser):  # noqa: F811
-    from tests.conftest import PASSWORD
-
+def test_clerk_cannot_publish(app, known, make_organiser):
     make_organiser("clerk", role="clerk")
     client = app.test_client()
     client.post("/login", data={"username": "clerk", "password": PASSWORD})
@@ -30,7 +27,7 @@ def test_clerk_cannot_publish(app, known, make_organiser):  # noqa: F811
     )
 
 
-def test_feedback_editor_adds_problems_and_rectifications(admin_client, db, known):  # noqa: F811
+def test_feedback_editor_adds_problems_and_rectifications(admin_client, db, known):
     reporter = known.reporters[0]
     url = f"/meetings/{known.id}/feedback/{reporter.id}"
     assert admin_client.get(url).status_code == 200
@@ -55,7 +52,7 @@ def test_feedback_editor_adds_problems_and_rectifications(admin_client, db, know
     assert "学习不够深入" in page and "加强学习" in page
 
 
-def test_letter_settings_form_reports_bad_placeholders(admin_client, db, known):  # noqa: F811
+def test_letter_settings_form_reports_bad_placeholders(admin_client, db, known):
     settings = feedback.letter_settings(known)
     form = {f"wording_{i}": text for i, text in enumerate(settings["wording"].values())}
     form.update(title="关于{姓名}同志")
@@ -63,7 +60,7 @@ def test_letter_settings_form_reports_bad_placeholders(admin_client, db, known):
     assert "未知的占位符" in response.get_data(as_text=True)
 
 
-def test_print_batch_renders_every_letter(admin_client, known, tmp_path):  # noqa: F811
+def test_print_batch_renders_every_letter(admin_client, known, tmp_path):
     response = admin_client.post(f"/meetings/{known.id}/letters/batch")
     assert response.status_code == 302
     job = response.headers["Location"].split("job=")[1]

@@ -1,0 +1,67 @@
+"""Live snapshots: complete, small, and never carrying what a ballot said."""
+
+from __future__ import annotations
+
+import json
+
+from meeting import ballots, rounds, snapshots, tokens
+from tests.helpers import full_lines
+
+
+def _scene(db, live_meeting):
+    scoring_round = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
+    slip = tokens.list_tokens(db, live_meeting)[0]
+    ballots.submit_ballot(
+        db,
+        slip.id,
+        {
+            "round": scoring_round.id,
+            "submission": "snap-0001",
+            "seq": 1,
+            "lines": full_lines(live_meeting, scoring_round, grade="好"),  # invalid: quota
+        },
+    )
+    db.commit()
+    return scoring_round, slip
+
+
+def test_every_snapshot_is_plain_json(db, live_meeting):
+    _scene(db, live_meeting)
+    for snapshot in (
+        snapshots.delegate_state(db, live_meeting),
+        snapshots.screen_state(db, live_meeting),
+        snapshots.console_state(db, live_meeting),
+    ):
+        json.dumps(snapshot)
+
+
+def keys(value) -> set[str]:
+    """Every key anywhere in a JSON-like value."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys(v)}
+    return set()
+
+
+def test_the_phones_broadcast_carries_no_ballot(db, live_meeting):
+    _scene(db, live_meeting)
+    found = keys(snapshots.delegate_state(db, live_meeting))
+    assert not found & {"answers", "problems", "valid", "invalid", "ballots"}
+
+
+def test_the_projector_shows_turnout_but_no_validity_while_open(db, live_meeting):
+    scoring_round, _ = _scene(db, live_meeting)
+    screen = snapshots.screen_state(db, live_meeting)
+    assert screen["round"]["id"] == scoring_round.id
+    assert screen["turnout"]["voted"] == 1
+    assert "valid" not in screen["turnout"] and "invalid" not in screen["turnout"]
+
+
+def test_the_console_gets_the_agenda_rounds_and_turnout(db, live_meeting):
+    scoring_round, _ = _scene(db, live_meeting)
+    console = snapshots.console_state(db, live_meeting)
+    assert console["open_round"]["id"] == scoring_round.id
+    assert console["open_round"]["turnout"]["voted"] == 1
+    assert [r["name"] for r in console["reporters"]] == ["述职人1", "述职人2", "述职人3"]
+    assert all(r["scored"] for r in console["reporters"])
