@@ -42,6 +42,7 @@ from .models import Meeting, Organiser, is_id
 from .pushing import (
     Identity,
     connections,
+    ensure_pushing,
     login_room,
     mark_changed,
     meeting_room,
@@ -121,6 +122,7 @@ def _connect_organiser(db: Session, sid: str, auth: dict[str, Any]) -> None:
         raise _refuse(error.message) from None
     db.commit()  # the login's activity
     connections[sid] = Identity("organiser", meeting.id, organiser_id=organiser.id, login=login)
+    ensure_pushing()  # its loop also drops consoles whose login ended elsewhere
     join_room(meeting_room(meeting.id, "organisers"))
     join_room(login_room(login))
     state = snapshots.console_state(db, meeting)

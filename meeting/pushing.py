@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from . import snapshots
+from . import accounts, snapshots
 from .db import get_session
 from .extensions import socketio
 from .models import BallotToken, Meeting
@@ -50,6 +50,8 @@ class Identity:
     connected_at: float = field(default_factory=time.monotonic)
 
 
+SWEEP_SECONDS = 5  # how often consoles of ended logins are looked for
+
 # This process's sockets: sid -> identity. Rooms carry the pushes; this table answers
 # "who is this socket" for the handlers and finds a login's sockets at logout.
 connections: dict[str, Identity] = {}
@@ -75,6 +77,13 @@ class Pusher:
         with self.lock:
             self.dirty.add(meeting_id)
             self.dirty_tokens.update(token_ids)
+        self.ensure_running(app)
+
+    def ensure_running(self, app: Flask) -> None:
+        """Start this process's push task (once)."""
+        if app.config["LIVE_PUSH_INTERVAL"] <= 0:
+            return
+        with self.lock:
             if self.task is None:
                 self.app = app
                 self.task = socketio.start_background_task(self.run)
@@ -82,8 +91,16 @@ class Pusher:
     def run(self) -> None:
         assert self.app is not None
         interval = self.app.config["LIVE_PUSH_INTERVAL"]
+        next_sweep = time.monotonic() + SWEEP_SECONDS
         while True:
             socketio.sleep(interval)
+            if time.monotonic() > next_sweep:
+                next_sweep = time.monotonic() + SWEEP_SECONDS
+                try:
+                    with self.app.app_context():
+                        sweep_logins()
+                except Exception:
+                    self.app.logger.exception("login sweep failed")
             with self.lock:
                 changed, self.dirty = self.dirty, set()
                 phones, self.dirty_tokens = self.dirty_tokens, set()
@@ -111,6 +128,12 @@ def mark_changed(meeting_id: int, token_ids: Iterable[int] = ()) -> None:
         current_app.extensions["sanshu.live"].mark(meeting_id, tuple(token_ids))
     except Exception:
         current_app.logger.exception("push after commit failed for meeting %s", meeting_id)
+
+
+def ensure_pushing() -> None:
+    """Make sure this process's push loop runs (it also sweeps ended logins)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.extensions["sanshu.live"].ensure_running(app)
 
 
 def push_state(meeting_id: int) -> None:
@@ -154,10 +177,18 @@ def end_login(login: str, message: str) -> None:
             socketio.server.disconnect(sid, namespace="/")
 
 
-def sweep_logins(is_live: Any) -> None:
-    """Disconnect this process's consoles whose login is no longer live."""
+def sweep_logins() -> None:
+    """Disconnect this process's consoles whose login has ended (logout on another process,
+    password reset, idle timeout)."""
+    logins = {ident.login for ident in connections.values() if ident.role == "organiser"}
+    if not logins:
+        return
+    db = get_session()
+    idle = current_app.config["ORGANISER_IDLE_MINUTES"]
+    ended = {login for login in logins if accounts.live_login(db, login, idle) is None}
+    db.commit()
     for sid, ident in list(connections.items()):
-        if ident.role == "organiser" and not is_live(ident.login):
+        if ident.role == "organiser" and ident.login in ended:
             socketio.server.disconnect(sid, namespace="/")
 
 

@@ -74,6 +74,11 @@
     });
     if (handlers.me) { socket.on('me', handlers.me); }
     if (handlers.revoked) { socket.on('revoked', handlers.revoked); }
+    // the login behind a console ended (logout elsewhere, password reset): stop here
+    socket.on('logged_out', function (data) {
+      socket.disconnect();
+      if (handlers.refused) { handlers.refused(data && data.message ? data.message : ''); }
+    });
     return socket;
   };
 

@@ -134,3 +134,48 @@ def test_a_letter_batch_started_on_one_process_is_followed_on_the_other(tmp_path
         second.stop()
     assert state["status"] == "done" and state["done"] == state["total"] == 3, state
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_logout_on_one_process_ends_the_console_on_the_other(tmp_path, database):
+    """Logins are rows: a console served by another process is dropped within seconds."""
+    import time
+
+    env = {"MEETING_MESSAGE_QUEUE": REDIS}
+    first = LiveServer(tmp_path / "a", database_url=database, extra_env=env)
+    second = LiveServer(tmp_path / "b", database_url=database, extra_env=env)
+    first.prepare()
+    scene = first.scene(reporters_count=2, delegates=5, open_round=False)
+    first.start()
+    second.start()
+    try:
+        http = first.login()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+
+        async def run() -> tuple[bool, float]:
+            console = socketio.AsyncClient(reconnection=False)
+            dropped = asyncio.Event()
+            console.on("disconnect", lambda *_: dropped.set())
+            await console.connect(
+                second.base_url,
+                auth={"role": "organiser", "meeting": scene.meeting_id},
+                headers={"Cookie": cookie},
+                transports=["websocket"],
+            )
+            page = http.get(f"{first.base_url}/meetings").text
+            token = page.split('name="csrf_token" value="')[1].split('"')[0]
+            started = time.monotonic()
+            await asyncio.to_thread(
+                http.post, f"{first.base_url}/logout", data={"csrf_token": token}
+            )
+            try:
+                await asyncio.wait_for(dropped.wait(), 15)
+            except TimeoutError:
+                await console.disconnect()
+                return False, time.monotonic() - started
+            return True, time.monotonic() - started
+
+        ended, _seconds = run_async(run())
+    finally:
+        first.stop()
+        second.stop()
+    assert ended
