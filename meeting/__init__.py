@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "MEETING_ASYNC_MODE": str,
     "MEETING_MESSAGE_QUEUE": str,
     "PUBLIC_URL": str,
+    "ORGAN_TIMEZONE": str,
     "ORGANISER_IDLE_MINUTES": int,
     "RENDER_WORKERS": int,
 }
@@ -79,6 +80,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("ORGAN_TIMEZONE"):  # every date and time shown or printed
+        app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["ORGAN_TIMEZONE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

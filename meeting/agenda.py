@@ -23,6 +23,7 @@ from .models import (
     LIVE,
     OPENING,
     REPORT,
+    SCORING,
     WRITTEN,
     AgendaItem,
     Meeting,
@@ -33,17 +34,23 @@ from .models import (
 
 PHASES: dict[str, list[str]] = {
     OPENING: ["opening"],
-    REPORT: ["report", "comment", "inquiry", "scoring"],
-    WRITTEN: ["written", "scoring"],
+    REPORT: ["report", "comment", "inquiry"],
+    WRITTEN: ["written"],
+    SCORING: ["scoring"],
     CLOSING: ["closing"],
     CUSTOM: ["custom"],
+}
+# with per-report rounds, each on-site report and the written block end in their own scoring
+PER_REPORT_PHASES: dict[str, list[str]] = {
+    REPORT: ["report", "comment", "inquiry", "scoring"],
+    WRITTEN: ["written", "scoring"],
 }
 DEFAULT_SECONDS = {
     "opening": 5 * 60,
     "report": 8 * 60,
     "comment": 5 * 60,
     "inquiry": 10 * 60,
-    "scoring": 3 * 60,
+    "scoring": 5 * 60,
     "written": 2 * 60,
     "closing": 15 * 60,
     "custom": 10 * 60,
@@ -64,8 +71,9 @@ PHASE_LABELS = {
 }
 
 
-def _phases(kind: str) -> list[dict[str, Any]]:
-    phases: list[dict[str, Any]] = [{"key": k, "seconds": DEFAULT_SECONDS[k]} for k in PHASES[kind]]
+def _phases(kind: str, per_report_rounds: bool = False) -> list[dict[str, Any]]:
+    keys = PER_REPORT_PHASES.get(kind, PHASES[kind]) if per_report_rounds else PHASES[kind]
+    phases: list[dict[str, Any]] = [{"key": k, "seconds": DEFAULT_SECONDS[k]} for k in keys]
     for phase in phases:
         if phase["key"] == "inquiry":
             phase["answer_seconds"] = DEFAULT_ANSWER_SECONDS
@@ -93,10 +101,17 @@ def list_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
     )
 
 
-def build_agenda(session: Session, meeting: Meeting, replace: bool = False) -> list[AgendaItem]:
-    """Opening, each on-site reporter, the written block, closing (from the reporter list).
+def build_agenda(
+    session: Session, meeting: Meeting, replace: bool = False, per_report_rounds: bool = False
+) -> list[AgendaItem]:
+    """The agenda from the reporter list, as in seed 002 (everyone scored together):
+    opening, each on-site report (述职 -> 点评 -> 询问), the written reports, one scoring
+    of every reporter (集中测评), closing. One ballot then holds every official, so the
+    top-grade quota applies across them all.
 
-    ``replace`` throws away the current agenda; refused once the meeting has started.
+    ``per_report_rounds``: each on-site report ends in its own scoring and the written
+    block in one for the written reports (no separate scoring item). ``replace`` throws
+    away the current agenda; refused once the meeting has started.
     """
     guards.ensure_not_sealed(meeting)
     existing = list_items(session, meeting)
@@ -113,12 +128,25 @@ def build_agenda(session: Session, meeting: Meeting, replace: bool = False) -> l
             title = str(_l("Report of %(name)s", name=reporter.name))
             items.append(
                 AgendaItem(
-                    kind=REPORT, title=title, reporter_id=reporter.id, phases=_phases(REPORT)
+                    kind=REPORT,
+                    title=title,
+                    reporter_id=reporter.id,
+                    phases=_phases(REPORT, per_report_rounds),
                 )
             )
     if any(not r.on_site for r in meeting.reporters):
         items.append(
-            AgendaItem(kind=WRITTEN, title=str(_l("Written reports")), phases=_phases(WRITTEN))
+            AgendaItem(
+                kind=WRITTEN,
+                title=str(_l("Written reports")),
+                phases=_phases(WRITTEN, per_report_rounds),
+            )
+        )
+    if not per_report_rounds:
+        items.append(
+            AgendaItem(
+                kind=SCORING, title=str(_l("Scoring of every reporter")), phases=_phases(SCORING)
+            )
         )
     items.append(AgendaItem(kind=CLOSING, title=str(_l("Closing speech")), phases=_phases(CLOSING)))
     for position, item in enumerate(items):
@@ -154,11 +182,12 @@ def add_item(
             raise errors.NotFound(_l("This reporter does not exist."))
     title = (title or "").strip()[:200]
     if not title:
-        title = (
-            str(_l("Report of %(name)s", name=reporter.name))
-            if reporter
-            else str(PHASE_LABELS[PHASES[kind][0]])
-        )
+        if reporter is not None:
+            title = str(_l("Report of %(name)s", name=reporter.name))
+        elif kind == SCORING:
+            title = str(_l("Scoring of every reporter"))
+        else:
+            title = str(PHASE_LABELS[PHASES[kind][0]])
     item = AgendaItem(
         meeting_id=meeting.id,
         kind=kind,

@@ -13,23 +13,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import errors, tokens, wire
 from .models import (
     ACTIVE,
+    BALLOTS,
     CLOSED,
     OPEN,
     VOID,
     Ballot,
     BallotToken,
     Meeting,
+    RoundToken,
     ScoringRound,
+    TopGradeUse,
     is_id,
     utcnow,
 )
-from .scoring import MalformedBallot, Problem, check_ballot, parse_answers, scheme_from_dict
+from .scoring import (
+    QUOTA_PER_MEETING,
+    MalformedBallot,
+    Problem,
+    Scheme,
+    check_ballot,
+    meeting_quota,
+    parse_answers,
+    scheme_from_dict,
+    top_used,
+)
 
 MAX_SEQ = 2**31 - 1
 
@@ -58,6 +71,16 @@ def explain(problem: Problem, names: dict[int, str]) -> str:
                 "Not finished for %(n)d reporters: %(names)s.",
                 n=len(missing),
                 names="、".join(missing[:5]) + ("……" if len(missing) > 5 else ""),
+            )
+        )
+    if problem.code == "top_quota" and params.get("before"):
+        return str(
+            _l(
+                "At this meeting you may give %(grade)s to at most %(limit)d reporters; you gave it to %(before)d in earlier rounds and %(now)d on this ballot.",
+                grade=params["grade"],
+                limit=params["limit"],
+                before=params["before"],
+                now=params["used"] - params["before"],
             )
         )
     if problem.code == "top_quota":
@@ -92,18 +115,28 @@ class Receipt:
     duplicate: bool = False  # the same submission was stored before
     superseded: bool = False  # a newer version from this phone is stored
 
+    top_used: int | None = None  # per-meeting quota: the top grades this ballot gives
+
     def as_ack(self) -> dict[str, Any]:
-        return {
+        """The acknowledgement, for the device that sent this submission only.
+
+        A superseded version learns only that a newer one is stored, not whether that one
+        (sent from another device) is valid: validity is derived from a ballot's content.
+        """
+        ack: dict[str, Any] = {
             "ok": True,
             "round": self.round_id,
             "submission": self.submission,
             "seq": self.seq,
             "revision": self.revision,
-            "valid": self.valid,
-            "problems": self.problems,
             "duplicate": self.duplicate,
             "superseded": self.superseded,
         }
+        if not self.superseded:
+            ack.update(valid=self.valid, problems=self.problems)
+            if self.top_used is not None:
+                ack["top_used"] = self.top_used
+        return ack
 
 
 def _wire_answers(answers: dict[int, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -121,7 +154,8 @@ class Sheet:
     meeting_id: int
     reporter_ids: tuple[int, ...]
     names: dict[int, str]
-    scheme: Any
+    scheme: Scheme
+    meeting_reporters: int  # for the per-meeting top-grade quota
 
 
 _sheets: dict[tuple[str, int], Sheet] = {}
@@ -143,6 +177,7 @@ def sheet_for(session: Session, round_id: int) -> Sheet:
             reporter_ids=tuple(scoring_round.reporter_ids),
             names={r.id: r.name for r in meeting.reporters},
             scheme=scheme_from_dict(meeting.scheme),
+            meeting_reporters=len(meeting.reporters),
         )
         if len(_sheets) >= SHEET_CACHE_SIZE:
             _sheets.clear()
@@ -169,7 +204,7 @@ def _check_payload(payload: Any) -> tuple[Any, str, int]:
 
 
 # The hot path's statements, built once (building them per ballot cost more than running them).
-_ballots: Table = Ballot.__table__  # type: ignore[assignment]
+_ballots = BALLOTS
 _TOKEN = (
     select(
         BallotToken.meeting_id,
@@ -205,6 +240,14 @@ _REPLACES = select(BallotToken.replaces_id).where(BallotToken.id == bindparam("t
 _EXISTING = select(*_EXISTING_COLUMNS).where(
     _ballots.c.round_id == bindparam("round_id"), _ballots.c.token_id == bindparam("token_id")
 )
+_BY_SUBMISSION = select(*_EXISTING_COLUMNS).where(
+    _ballots.c.round_id == bindparam("round_id"),
+    _ballots.c.submission_id == bindparam("submission_id"),
+)
+_TOP_USED = select(TopGradeUse.used).where(
+    TopGradeUse.meeting_id == bindparam("meeting_id"),
+    TopGradeUse.token_id == bindparam("token_id"),
+)
 _INSERT = insert(_ballots)
 _UPDATE = (
     update(_ballots)
@@ -222,14 +265,19 @@ _UPDATE = (
 )
 
 
-def _existing(connection: Any, round_id: int, token_id: int, replaces_id: int | None) -> Any:
-    """The stored ballot of this slip, or of the slips it replaced (revoked and reissued)."""
-    if replaces_id is None:
-        return connection.execute(_EXISTING, {"round_id": round_id, "token_id": token_id}).first()
+def _lineage(connection: Any, token_id: int, replaces_id: int | None) -> list[int]:
+    """This slip and the slips it replaced (revoked and reissued), newest first."""
     lineage = [token_id]
     while replaces_id is not None and replaces_id not in lineage and len(lineage) < 50:
         lineage.append(replaces_id)
         replaces_id = connection.execute(_REPLACES, {"token_id": replaces_id}).scalar()
+    return lineage
+
+
+def _existing(connection: Any, round_id: int, lineage: list[int]) -> Any:
+    """The stored ballot of this slip, or of the slips it replaced, in an open round."""
+    if len(lineage) == 1:
+        return connection.execute(_EXISTING, {"round_id": round_id, "token_id": lineage[0]}).first()
     return connection.execute(
         _EXISTING_OF_LINEAGE, {"round_id": round_id, "token_ids": lineage}
     ).first()
@@ -274,7 +322,15 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
     )
     if current is None:
         raise errors.NotFound(_l("This scoring round does not exist."))
-    existing = _existing(connection, round_id, token_id, replaces_id)
+    lineage = _lineage(connection, token_id, replaces_id)
+    if current == OPEN:
+        existing = _existing(connection, round_id, lineage)
+    else:
+        # a closed round's ballots no longer name their slip: a re-send whose ack was lost
+        # is found by its submission id, which only the phone that sent it knows
+        existing = connection.execute(
+            _BY_SUBMISSION, {"round_id": round_id, "submission_id": submission}
+        ).first()
     if existing is not None and existing.submission_id == submission and current != VOID:
         # a re-send of what is stored (its ack was lost) is answered from the store,
         # also when the round has closed meanwhile
@@ -294,8 +350,17 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
         answers = parse_answers(sheet.scheme, sheet.reporter_ids, payload.get("lines"))
     except MalformedBallot as exc:
         raise errors.Invalid(MALFORMED.get(exc.code, MALFORMED["bad_line"])) from exc
+    quota = None
+    top = None
+    if sheet.scheme.top_quota_scope == QUOTA_PER_MEETING:
+        used_before = connection.execute(
+            _TOP_USED, {"meeting_id": meeting_id, "token_id": lineage[-1]}
+        ).scalar()
+        quota = meeting_quota(sheet.scheme, sheet.meeting_reporters, used_before or 0)
+        top = top_used(sheet.scheme, answers)
     problems = [
-        explain(p, sheet.names) for p in check_ballot(sheet.scheme, sheet.reporter_ids, answers)
+        explain(p, sheet.names)
+        for p in check_ballot(sheet.scheme, sheet.reporter_ids, answers, quota)
     ]
     values = {
         "submission_id": submission,
@@ -332,29 +397,34 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
         revision=revision,
         valid=not problems,
         problems=problems,
+        top_used=top,
     )
 
 
 def list_my_ballots(session: Session, token: BallotToken) -> dict[str, dict[str, Any]]:
-    """The slip's stored ballots (receipts, not contents) in rounds that are not void.
+    """What a slip's devices are told of its ballots: receipts, never contents.
 
-    The phone keeps its own answers; the server never sends a ballot's contents to
-    anyone, so holding a slip's code (as the organiser who printed it does) reveals
-    nothing about how it voted.
+    For the open round: that a ballot is stored, its version (revision, seq) and nothing
+    derived from what it says (no validity, no reasons, no submission id: a second device
+    holding the slip must not be able to fetch the sender's receipt). For closed rounds:
+    only that the slip voted (frozen in the round), since the ballots no longer name it.
+    The phone that sent a ballot keeps its own answers and acknowledgement.
     """
-    rows = session.execute(
+    found: dict[str, dict[str, Any]] = {}
+    for ballot, status in session.execute(
         select(Ballot, ScoringRound.status)
         .join(ScoringRound, ScoringRound.id == Ballot.round_id)
-        .where(Ballot.token_id == token.id, ScoringRound.status != VOID)
-    ).all()
-    return {
-        str(ballot.round_id): {
-            "submission": ballot.submission_id,
+        .where(Ballot.token_id == token.id, ScoringRound.status == OPEN)
+    ).all():
+        found[str(ballot.round_id)] = {
             "seq": ballot.seq,
             "revision": ballot.revision,
-            "valid": ballot.valid,
-            "problems": list(ballot.problems),
             "round_status": status,
         }
-        for ballot, status in rows
-    }
+    for round_id, status in session.execute(
+        select(RoundToken.round_id, ScoringRound.status)
+        .join(ScoringRound, ScoringRound.id == RoundToken.round_id)
+        .where(RoundToken.token_id == token.id, RoundToken.voted, ScoringRound.status != VOID)
+    ).all():
+        found[str(round_id)] = {"round_status": status, "voted": True}
+    return found

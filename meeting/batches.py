@@ -53,6 +53,7 @@ class Item:
     template: str
     context: dict[str, Any]
     filename: str  # file name inside the job's folder
+    key: str = ""  # what the document is of (a reporter id ...), kept with its file
 
 
 def folder_of(instance_path: str, job: BatchJob) -> Path:
@@ -187,9 +188,11 @@ def start(
     spawn: Callable[..., Any],
     merge_as: str | None = None,
     pad_odd: bool = False,
+    on_done: Callable[[Session, BatchJob, Path], None] | None = None,
 ) -> None:
     """Run a job in a background task: ``prepare`` the items (in a session of its own),
-    render them on the pool, then merge them into ``merge_as`` (if given).
+    render them on the pool, then merge them into ``merge_as`` (if given), then call
+    ``on_done(session, job, folder)`` and commit it together with the job's end.
 
     ``spawn(target, *args)`` starts a concurrent task (a green thread on the live server).
     Any failure ends the job with its message; the job row always ends done or failed.
@@ -217,7 +220,14 @@ def start(
                             paths = [str(folder / f["file"]) for f in job.files]
                         merged = render_pool.merge(paths, str(folder / merge_as), pad_odd=pad_odd)
                         values = {"output": merge_as, "pages": merged.pages, "size": merged.size}
-                    progress.write(state=DONE, finished_at=utcnow(), **values)
+                    with database(app).sessionmaker() as session:
+                        job = session.get(BatchJob, job_id)
+                        assert job is not None
+                        if on_done is not None:
+                            on_done(session, job, folder)
+                        for key, value in dict(values, state=DONE, finished_at=utcnow()).items():
+                            setattr(job, key, value)
+                        session.commit()
                 finally:
                     beating.set()
             except Exception as exc:  # shown to the organiser on the progress line
@@ -260,7 +270,13 @@ def _render(
                         item.template, item.context, out=str(folder / item.filename)
                     )
                     progress.add_file(
-                        index, {"name": item.name, "file": item.filename, "pages": rendered.pages}
+                        index,
+                        {
+                            "name": item.name,
+                            "file": item.filename,
+                            "pages": rendered.pages,
+                            "key": item.key,
+                        },
                     )
                 except Exception as exc:
                     failures.append(f"{item.name}: {exc}")

@@ -31,7 +31,7 @@ def add_comment(
     summary: object,
 ) -> Comment:
     """Record a comment on a reporter."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     if not is_id(reporter_id) or not any(r.id == reporter_id for r in meeting.reporters):
         raise errors.NotFound(_l("This reporter does not exist."))
     name, role, summary = _clean(name, role, summary)
@@ -70,7 +70,7 @@ def update_comment(
     summary: object,
 ) -> Comment:
     """Correct a comment."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     comment = get_comment(session, meeting, comment_id)
     comment.commenter_name, comment.commenter_role, comment.summary = _clean(name, role, summary)
     session.flush()
@@ -79,7 +79,7 @@ def update_comment(
 
 def delete_comment(session: Session, meeting: Meeting, comment_id: object) -> None:
     """Remove a comment recorded by mistake."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     session.delete(get_comment(session, meeting, comment_id))
     session.flush()
 

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from socketio import packet as socketio_packet
 from sqlalchemy.orm import Session
 
-from . import accounts, errors, guards, throttle, wire
+from . import accounts, errors, guards, once, throttle, wire
 from .db import get_session, is_transient, run_transaction
 from .extensions import socketio
 from .models import Meeting, Organiser
@@ -145,7 +145,23 @@ def organiser_event(
             ident, organiser = organiser_identity(db)
             meeting = guards.meeting_for(db, organiser, ident.meeting_id, capability)
             data = wire.payload(payload)
-            result = dict(commit(lambda session: action(session, meeting, organiser, data)) or {})
+            given = data.get("once")
+            key = given if once.valid(given) else None
+
+            def step(session: Session) -> dict[str, Any]:
+                if key is not None:
+                    earlier = once.done(session, key)
+                    if earlier is not None:  # a repeat of a create event: its first result
+                        return dict(earlier, _repeat=True)
+                result = dict(action(session, meeting, organiser, data) or {})
+                if key is not None:
+                    public = {k: v for k, v in result.items() if not k.startswith("_")}
+                    once.remember(session, key, name, organiser, public)
+                return result
+
+            result = commit(step)
+            if result.pop("_repeat", False):
+                return {"ok": True, **result}
             mark_changed(meeting.id, result.pop("_phones", ()))
             return {"ok": True, **result}
 

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .layout import summary_layout
 from .models import CLOSED_ROUND, Ballot, Category, ExportRecord, Meeting, Organiser, ScoringRound
 from .scoring import scheme_from_dict
 
@@ -65,6 +67,29 @@ def list_records(session: Session, meeting: Meeting) -> list[ExportRecord]:
     )
 
 
+FILENAMES = {
+    "summary": "测评结果汇总表",
+    "ballots": "原始测评数据",
+    "tally": "计票结果报告单",
+    "archive": "测评结果归档",
+    "letters": "反馈意见书",
+    "final": "反馈意见书（定稿）",
+}
+
+
+def filename(meeting: Meeting, name: str) -> str:
+    """The file name a download is saved under: what it is, the year, the meeting.
+
+    ``name`` is "summary.xlsx", "tally-3.pdf" ...: its stem picks the Chinese title, any
+    "-suffix" is kept, the extension stays.
+    """
+    stem, _, extension = name.rpartition(".")
+    kind, _, suffix = stem.partition("-")
+    title = FILENAMES.get(kind, kind)
+    extra = f"-{suffix}" if suffix else ""
+    return f"{title}{extra}-{meeting.year}年度-{meeting.id}.{extension}"
+
+
 def _workbook_bytes(workbook: Workbook) -> bytes:
     """The workbook as bytes that depend on its content only (fixed times everywhere)."""
     import zipfile
@@ -91,7 +116,14 @@ PERCENT = "percent"  # one decimal
 
 
 def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The results summary table (测评结果汇总表) as header + rows (see summary_kinds)."""
+    """The results summary table (测评结果汇总表): header + typed rows.
+
+    Cells follow the column kinds (summary_columns): COUNT cells are ints, SCORE and
+    PERCENT cells the formatted strings of results_data ("90.00", "50.0"), so every
+    surface prints the same digits, None where there is no number (a void result, a
+    hidden category, a reporter not scored yet), TEXT cells strings. ``display`` turns a
+    cell into what a page or PDF prints.
+    """
     columns = summary_columns(data)
     header = [title for title, _ in columns]
     rows = []
@@ -99,15 +131,14 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     reporters = sorted(data["reporters"], key=lambda r: (order.get(r["id"], len(order)), r["name"]))
     for r in reporters:
         if r["status"] != "scored":
+            note = str(_l("being scored")) if r["status"] == "scoring" else str(_l("not scored"))
             rows.append(
-                ["", r["name"], r["unit"], r["title"]]
-                + [""] * (len(header) - 5)
-                + [str(_l("not scored"))]
+                [None, r["name"], r["unit"], r["title"]] + [None] * (len(header) - 5) + [note]
             )
             continue
         p = r["participation"]
         row: list[Any] = [
-            r["rank"] or "",
+            r["rank"],
             r["name"],
             r["unit"],
             r["title"],
@@ -115,15 +146,23 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             p["returned"],
             p["valid"],
             p["invalid"],
-            *[c["mean"] or "—" for c in r["by_category"]],
-            r["assessment"] or "—",
+            *[c["mean"] for c in r["by_category"]],
+            r["assessment"],
         ]
         if not data["numeric"]:
-            row += [r["top_rate"] or "—", r["approval_rate"] or "—"]
-        row += [c["value"] or "—" for c in r["components"]]
-        row += [r["final"] or "—", r["grade"] or "—", "；".join(notes(r))]
+            row += [r["top_rate"], r["approval_rate"]]
+        row += [c["value"] for c in r["components"]]
+        grade = str(_l("not valid")) if r["void"] else r["grade"]
+        row += [r["final"], grade, "；".join(notes(r))]
         rows.append(row)
     return header, rows
+
+
+def display(cell: Any, scored: bool = True) -> str:
+    """A summary cell as printed: no number shows as a dash (nothing for unscored rows)."""
+    if cell is None:
+        return "—" if scored else ""
+    return str(cell)
 
 
 def summary_columns(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -156,73 +195,139 @@ def summary_kinds(data: dict[str, Any]) -> list[str]:
     return [kind for _, kind in summary_columns(data)]
 
 
-def summary_context(data: dict[str, Any]) -> dict[str, Any]:
-    """Plain data for reports/summary.html."""
+def summary_display_rows(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The summary as the results page and the PDF print it (strings)."""
     header, rows = summary_rows(data)
+    scored = {r["name"]: r["status"] == "scored" for r in data["reporters"]}
+    return header, [[display(c, scored.get(row[1], True)) for c in row] for row in rows]
+
+
+def summary_context(data: dict[str, Any], verification: str = "") -> dict[str, Any]:
+    """Plain data for reports/summary.html (column widths computed from the content)."""
+    header, rows = summary_display_rows(data)
     kinds = summary_kinds(data)
     return {
         "stylesheets": ["summary.css"],
         "title": data["meeting"]["title"],
         "organ": data["meeting"]["organ"],
+        "year": data["meeting"]["year"],
         "held_on": data["meeting"]["held_on"],
         "header": header,
-        "rows": [[str(c) for c in row] for row in rows],
+        "rows": rows,
         "numeric_columns": [i for i, kind in enumerate(kinds) if kind != TEXT],
+        "layout": summary_layout(header, rows, keep={1}),
         "footnotes": data["footnotes"],
+        "verification": verification,
     }
 
 
 def notes(r: dict[str, Any]) -> list[str]:
     """Flags of one result, as short Chinese notes."""
     found = []
+    if r.get("void"):
+        found.append(r["void_text"])
     if r.get("warning"):
         found.append(str(_l("reminder talk")))
-    if not r.get("quorum_met", True):
-        found.append(str(_l("quorum not met: result not valid")))
     if r.get("left_out"):
         found.append(str(_l("left out (no votes): %(names)s", names="、".join(r["left_out"]))))
+    if r.get("hidden_categories"):
+        found.append(
+            str(_l("not shown (few voters): %(names)s", names="、".join(r["hidden_categories"])))
+        )
     if r.get("missing_components"):
         found.append(str(_l("missing: %(names)s", names="、".join(r["missing_components"]))))
     return found
 
 
-def summary_xlsx(data: dict[str, Any]) -> bytes:
-    """Results summary and each reporter's grade distribution, as an Excel workbook."""
+# --------------------------------------------------------------------------- spreadsheet cells
+
+FORMATS = {COUNT: "0", SCORE: "0.00", PERCENT: "0.0"}
+# A text starting with one of these is a formula to Excel and LibreOffice (and a tab or a
+# carriage return can smuggle one in): never let a name or title become a live formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(sheet: Any, row: int, column: int, value: Any, kind: str = TEXT) -> None:
+    """One spreadsheet cell: numbers as numbers with their format, text always as text."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None or value == "":
+        return
+    if kind in FORMATS:
+        cell.value = int(value) if kind == COUNT else float(Decimal(str(value)))
+        cell.number_format = FORMATS[kind]
+        return
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        cell.value = value
+        return
+    cell.value = str(value)
+    cell.data_type = "s"  # written as a string even when it starts with "="
+
+
+def put_row(sheet: Any, row: int, values: list[Any], kinds: list[str] | None = None) -> None:
+    for column, value in enumerate(values, start=1):
+        put(sheet, row, column, value, kinds[column - 1] if kinds else TEXT)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP: prefix a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def summary_xlsx(data: dict[str, Any], verification: str = "") -> bytes:
+    """Results summary, each reporter's grade distribution and the rules, as Excel.
+
+    Numbers are numbers (counts, scores with two decimals, percentages with one), so the
+    sheet sums and sorts; each line of the distribution sits under the header of its own
+    grade scale, with its counts and its percentages in separate columns.
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(_l("Summary"))
     header, rows = summary_rows(data)
-    sheet.append([data["meeting"]["title"]])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    kinds = summary_kinds(data)
+    put(sheet, 1, 1, f"{data['meeting']['year']}年度 {data['meeting']['title']}")
+    put_row(sheet, 2, header)
+    for index, row in enumerate(rows, start=3):
+        put_row(sheet, index, row, kinds)
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    if verification:
+        put(sheet, len(rows) + 4, 1, str(_l("Verification code: %(code)s", code=verification)))
+
     detail = workbook.create_sheet(str(_l("Distribution")))
-    detail.append(
-        [
-            str(_l("Name")),
-            str(_l("Dimension")),
-            *data["labels"],
-            str(_l("Abstain")),
-            str(_l("Score")),
-        ]
-    )
+    line = 1
     for r in data["reporters"]:
         if r["status"] != "scored":
             continue
-        for line in r["lines"]:
-            cells = (
-                [f"{n}（{p}%）" for n, p in zip(line["counts"], line["percents"], strict=True)]
-                if line["counts"]
-                else []
-            )
-            detail.append([r["name"], line["name"], *cells, line["abstain"], line["score"] or "—"])
+        for group in r["line_groups"]:
+            titles = [str(_l("Name")), str(_l("Dimension"))]
+            for label in group["labels"]:
+                titles += [str(_l("%(grade)s (votes)", grade=label)), f"{label} %"]
+            titles += [str(_l("Abstain")), str(_l("Score"))]
+            put_row(detail, line, titles)
+            for cell in detail[line]:
+                cell.font = Font(bold=True)
+            line += 1
+            for entry in group["lines"]:
+                values: list[Any] = [r["name"], entry["name"]]
+                cell_kinds = [TEXT, TEXT]
+                for count, percent in zip(entry["counts"], entry["percents"], strict=True):
+                    values += [count, percent]
+                    cell_kinds += [COUNT, PERCENT]
+                values += [entry["abstain"], entry["score"]]
+                cell_kinds += [COUNT, SCORE]
+                put_row(detail, line, values, cell_kinds)
+                line += 1
+            if r["void"]:
+                put_row(detail, line, [r["name"], r["void_text"]])
+                line += 1
     notes_sheet = workbook.create_sheet(str(_l("Rules")))
-    for note in data["footnotes"]:
-        notes_sheet.append([note])
+    for index, note in enumerate(data["footnotes"], start=1):
+        put(notes_sheet, index, 1, note)
     return _workbook_bytes(workbook)
 
 
@@ -285,7 +390,7 @@ def raw_csv(session: Session, meeting: Meeting) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -295,7 +400,7 @@ def raw_xlsx(session: Session, meeting: Meeting) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(_l("Ballots"))
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    put_row(sheet, 1, header)
+    for index, row in enumerate(rows, start=2):
+        put_row(sheet, index, row)
     return _workbook_bytes(workbook)

@@ -41,10 +41,18 @@ PLACEHOLDERS = (
     "approval_rate",
     "assessment",
     "organ",
+    "issued",
+    "returned",
+    "required",
 )
 
+# {year} and {name} are filled when each letter is made, from the meeting and the
+# reporter: correcting the meeting's year corrects every letter.
 DEFAULT_TITLE = _l(
-    "Feedback on the %(year)s report on duty, responsibility and integrity of comrade {name}"
+    "Feedback on the {year} report on duty, responsibility and integrity of comrade {name}"
+)
+VOID_WORDING = _l(
+    "Only {returned} of the {issued} slips issued came back, fewer than the {required} the rules require, so this assessment has no valid result. The party group will arrange another assessment and tell you its result separately; meanwhile, rectify the problems below."
 )
 WORDING = {
     "top": _l(
@@ -95,7 +103,7 @@ def add_problem(
     session: Session, meeting: Meeting, reporter_id: object, text: object, source: str = "manual"
 ) -> ProblemItem:
     """Append a problem to the reporter's list."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     reporter = _reporter(meeting, reporter_id)
     position = session.scalar(
         select(func.max(ProblemItem.position)).where(ProblemItem.reporter_id == reporter.id)
@@ -126,7 +134,7 @@ def update_problem(
     session: Session, meeting: Meeting, item_id: object, text: object
 ) -> ProblemItem:
     """Change a problem's text."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     item = _owned(session, meeting, ProblemItem, item_id)
     item.text = _text(text)
     session.flush()
@@ -135,7 +143,7 @@ def update_problem(
 
 def delete_problem(session: Session, meeting: Meeting, item_id: object) -> None:
     """Remove a problem."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     session.delete(_owned(session, meeting, ProblemItem, item_id))
     session.flush()
 
@@ -177,7 +185,7 @@ def add_rectification(
     deadline: object = None,
 ) -> RectificationItem:
     """Append an entry to the rectification list (item, measure, who, deadline)."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     reporter = _reporter(meeting, reporter_id)
     position = session.scalar(
         select(func.max(RectificationItem.position)).where(
@@ -208,7 +216,7 @@ def update_rectification(
     deadline: object = None,
 ) -> RectificationItem:
     """Change an entry of the rectification list."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     entry = _owned(session, meeting, RectificationItem, item_id)
     entry.item = _text(item)
     entry.measure = _text(measure, required=False)
@@ -220,7 +228,7 @@ def update_rectification(
 
 def delete_rectification(session: Session, meeting: Meeting, item_id: object) -> None:
     """Remove an entry of the rectification list."""
-    guards.ensure_not_sealed(meeting)
+    guards.ensure_feedback_open(meeting)
     session.delete(_owned(session, meeting, RectificationItem, item_id))
     session.flush()
 
@@ -309,7 +317,7 @@ def letter_settings(meeting: Meeting) -> dict[str, Any]:
     for i, grade in enumerate(grades):
         wording.setdefault(grade, _default_wording(i, len(grades)))
     return {
-        "title": stored.get("title") or str(DEFAULT_TITLE) % {"year": meeting.year},
+        "title": stored.get("title") or str(DEFAULT_TITLE),
         "number": stored.get("number", ""),
         "signoff": stored.get("signoff") or meeting.organ_name,
         "date": stored.get("date") or "",
@@ -317,6 +325,7 @@ def letter_settings(meeting: Meeting) -> dict[str, Any]:
         "show_rank": bool(stored.get("show_rank", False)),
         "duplex": bool(stored.get("duplex", True)),
         "wording": {grade: wording[grade] for grade in grades},
+        "void_wording": stored.get("void_wording") or str(VOID_WORDING),
     }
 
 
@@ -342,7 +351,8 @@ def check_template(text: str) -> str:
 
 
 def save_letter_settings(session: Session, meeting: Meeting, form: Any) -> dict[str, Any]:
-    """Validate and store the letter settings from the organiser's form."""
+    """Validate and store the letter settings from the organiser's form (until 定稿)."""
+    guards.ensure_feedback_open(meeting)
     grades = wording_keys(meeting)
     wording = {}
     for i, grade in enumerate(grades):
@@ -360,6 +370,9 @@ def save_letter_settings(session: Session, meeting: Meeting, form: Any) -> dict[
         "show_rank": form.get("show_rank") == "1",
         "duplex": form.get("duplex") == "1",
         "wording": wording,
+        "void_wording": check_template(
+            _text(form.get("void_wording", ""), required=False) or str(VOID_WORDING)
+        ),
     }
     session.flush()
     return letter_settings(meeting)

@@ -83,6 +83,17 @@ def ensure_not_sealed(meeting: Meeting) -> None:
         raise errors.Conflict(_l("This meeting is closed and sealed; it can no longer change."))
 
 
+def ensure_feedback_open(meeting: Meeting) -> None:
+    """Refuse changes to what the letters say once they are finalised (定稿).
+
+    Written feedback is done after the meeting: sealing ends the ballots, not this.
+    """
+    if meeting.finalised_at is not None:
+        raise errors.Conflict(
+            _l("The letters are finalised; withdraw the finalisation to change them.")
+        )
+
+
 def record(
     session: Session,
     meeting: Meeting | None,

@@ -8,17 +8,36 @@ worker pool and merges them into one print batch, never on the live server's loo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import batches, comments, feedback, inquiries
-from .models import ANSWERED, Meeting, Reporter
-from .results import SCORED, compute_results, reporter_data, results_data
+from . import batches, comments, errors, feedback, guards, inquiries
+from .models import (
+    ANSWERED,
+    CLOSED,
+    BatchJob,
+    IssuedLetter,
+    Meeting,
+    Organiser,
+    Reporter,
+    utcnow,
+)
+from .results import (
+    SCORED,
+    compute_results,
+    reporter_data,
+    results_data,
+    verification_code,
+)
+from .scoring import required_returns, scheme_from_dict
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -36,16 +55,28 @@ def _date_text(text: str, fallback: date) -> str:
 
 
 def letter_context(
-    session: Session, meeting: Meeting, data: dict[str, Any], reporter: Reporter, today: date
+    session: Session,
+    meeting: Meeting,
+    data: dict[str, Any],
+    reporter: Reporter,
+    today: date,
+    verification: str = "",
 ) -> dict[str, Any]:
-    """Plain data for reports/letter.html: no ORM objects reach the template."""
+    """Plain data for reports/letter.html: no ORM objects reach the template.
+
+    A void result (quorum not met) opens with the void wording and prints no score, grade
+    or rank. The rank is stated once: in the opening when its wording uses {rank_text},
+    else in the result paragraph (when the settings show ranks at all).
+    """
     settings = feedback.letter_settings(meeting)
     result = reporter_data(data, reporter.id)
     scored = result["status"] == SCORED
+    void = bool(result.get("void"))
     count = len(data["ranking"])
     rank_text = ""
     if settings["show_rank"] and scored and result.get("rank"):
         rank_text = str(_l(", ranked %(rank)d of %(count)d", rank=result["rank"], count=count))
+    participation = result.get("participation") or {}
     values = {
         "name": reporter.name,
         "year": meeting.year,
@@ -56,8 +87,19 @@ def letter_context(
         "approval_rate": result.get("approval_rate") or "",
         "assessment": result.get("assessment") or "",
         "organ": meeting.organ_name,
+        "issued": participation.get("issued", ""),
+        "returned": participation.get("returned", ""),
+        "required": required_returns(
+            participation.get("issued", 0), scheme_from_dict(meeting.scheme).quorum_pct
+        )
+        if scored
+        else "",
     }
-    wording = settings["wording"].get(result.get("grade") or "", "")
+    if void:
+        wording = settings["void_wording"]
+    else:
+        wording = settings["wording"].get(result.get("grade") or "", "")
+    rank_in_opening = "{rank_text}" in wording
     asked = [
         {"text": q.text, "asker": q.asker_name, "answer": q.answer_summary}
         for q in inquiries.list_inquiries(session, meeting, reporter.id)
@@ -72,10 +114,14 @@ def letter_context(
         "unit": reporter.unit,
         "position": reporter.title,
         "on_site": reporter.on_site,
+        "reporter_id": reporter.id,
+        "year": meeting.year,
         "scored": scored,
+        "void": void,
         "opening": feedback.fill(wording, values) if scored else "",
         "result": result,
-        "show_rank": settings["show_rank"],
+        "show_rank": settings["show_rank"] and not rank_in_opening and not void,
+        "verification": verification,
         "ranked_count": count,
         "lines": data["lines"],
         "labels": data["labels"],
@@ -110,9 +156,10 @@ def letter_contexts(
 ) -> list[dict[str, Any]]:
     """Every reporter's letter data (plain, safe to hand to other threads), from one results run."""
     data = results_data(compute_results(session, meeting, pause), pause)
+    code = verification_code(session, meeting)
     contexts = []
     for reporter in meeting.reporters:
-        contexts.append(letter_context(session, meeting, data, reporter, today))
+        contexts.append(letter_context(session, meeting, data, reporter, today, code))
         if pause is not None:
             pause()
     return contexts
@@ -132,6 +179,87 @@ def letter_items(
             template="letter.html",
             context=context,
             filename=f"{index:03d}-{safe_filename(context['name'])}.pdf",
+            key=str(context["reporter_id"]),
         )
         for index, context in enumerate(letter_contexts(session, meeting, today, pause), start=1)
     ]
+
+
+# --------------------------------------------------------------------------- 定稿
+
+LETTERS = "letters"  # the batch kind of a print batch
+FINAL = "final"  # the batch kind that finalises the letters
+
+
+def ensure_finalisable(meeting: Meeting) -> None:
+    """Letters are finalised after the meeting is sealed (no ballot can change any more)."""
+    if meeting.status != CLOSED:
+        raise errors.Conflict(_l("Close and seal the meeting before finalising the letters."))
+    guards.ensure_feedback_open(meeting)
+
+
+def record_final(
+    session: Session, meeting: Meeting, job: BatchJob, folder: Path, instance_path: str
+) -> list[IssuedLetter]:
+    """Record every letter of a finished final batch with its SHA-256; the meeting's
+    letters, lists and wording are read-only from now on (guards.ensure_feedback_open)."""
+    ensure_finalisable(meeting)
+    version = (
+        session.scalar(
+            select(func.max(IssuedLetter.version)).where(IssuedLetter.meeting_id == meeting.id)
+        )
+        or 0
+    ) + 1
+    issued = []
+    for entry in job.files:
+        path = folder / entry["file"]
+        data = path.read_bytes()
+        issued.append(
+            IssuedLetter(
+                meeting_id=meeting.id,
+                reporter_id=int(entry["key"]),
+                version=version,
+                file=str(path.relative_to(instance_path)),
+                sha256=hashlib.sha256(data).hexdigest(),
+                pages=entry["pages"],
+                size=len(data),
+            )
+        )
+    session.add_all(issued)
+    meeting.finalised_at = utcnow()
+    guards.record(
+        session, meeting, None, "letters_final", {"version": version, "letters": len(issued)}
+    )
+    session.flush()
+    return issued
+
+
+def issued_letters(session: Session, meeting: Meeting) -> list[IssuedLetter]:
+    """The letters as finalised (the current version), in reporter order."""
+    if meeting.finalised_at is None:
+        return []
+    order = {r.id: r.position for r in meeting.reporters}
+    rows = session.scalars(
+        select(IssuedLetter).where(
+            IssuedLetter.meeting_id == meeting.id, IssuedLetter.withdrawn_at.is_(None)
+        )
+    ).all()
+    return sorted(rows, key=lambda row: order.get(row.reporter_id, 0))
+
+
+def withdraw_final(
+    session: Session, meeting: Meeting, reason: str, organiser: Organiser | None = None
+) -> None:
+    """Undo the finalisation (to correct a letter): the issued versions stay on record,
+    marked withdrawn, and the reason goes into the audit log."""
+    if meeting.finalised_at is None:
+        raise errors.Conflict(_l("The letters are not finalised."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.Invalid(_l("Give the reason for withdrawing the finalised letters."))
+    now = utcnow()
+    for row in issued_letters(session, meeting):
+        row.withdrawn_at = now
+    meeting.finalised_at = None
+    guards.record(session, meeting, organiser, "letters_withdrawn", {"reason": reason[:1000]})
+    session.flush()

@@ -86,6 +86,8 @@ def _connect_delegate(db: Session, sid: str) -> None:
     connections[sid] = Identity("delegate", token.meeting_id, token_id=token.id)
     join_room(meeting_room(token.meeting_id, "delegates"))
     join_room(token_room(token.id))
+    if held.get("j", token.joins) < token.joins:  # opened on another device since this one
+        socketio.emit("other_device", {"message": str(tokens.OTHER_DEVICE)}, to=sid)
     meeting = db.get(Meeting, token.meeting_id)
     assert meeting is not None
     state = snapshots.delegate_state(db, meeting)
@@ -271,7 +273,12 @@ def on_timer(db: Session, meeting: Meeting, organiser: Organiser, payload: dict[
 def on_agenda_build(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
 ) -> None:
-    agenda.build_agenda(db, meeting, replace=wire.flag(payload.get("replace")))
+    agenda.build_agenda(
+        db,
+        meeting,
+        replace=wire.flag(payload.get("replace")),
+        per_report_rounds=wire.flag(payload.get("per_report_rounds")),
+    )
 
 
 @organiser_event("agenda_add")

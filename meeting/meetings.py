@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from . import errors, rounds, schemes
-from .guards import ensure_not_sealed, record
+from .guards import ensure_feedback_open, ensure_not_sealed, record
 from .models import (
     CLOSED,
     DRAFT,
@@ -20,6 +20,7 @@ from .models import (
     Category,
     Meeting,
     Organiser,
+    TopGradeUse,
 )
 
 # Allowed status moves. Closed is final: it seals the meeting's tokens.
@@ -37,7 +38,9 @@ def _clean_details(
     if len(title) > 200 or len(organ_name or "") > 200:
         raise errors.Invalid(_l("Title and organ name may have at most 200 characters."))
     if year is None:
-        year = held_on.year if held_on else date.today().year
+        raise errors.Invalid(
+            _l("Give the assessment year: the year whose work is reported on (e.g. 2024).")
+        )
     if not 2000 <= year <= 2100:
         raise errors.Invalid(_l("The year must be between 2000 and 2100."))
     return {
@@ -76,8 +79,9 @@ def update_meeting(
     held_on: date | None,
     year: int | None,
 ) -> Meeting:
-    """Change title, organ, date and year."""
-    ensure_not_sealed(meeting)
+    """Change title, organ, date and year (also after sealing: the letters use them; until
+    the letters are finalised)."""
+    ensure_feedback_open(meeting)
     for key, value in _clean_details(title, organ_name, held_on, year).items():
         setattr(meeting, key, value)
     session.flush()
@@ -110,6 +114,9 @@ def set_status(
         if rounds.get_open_round(session, meeting.id) is not None:
             raise errors.Conflict(_l("A scoring round is open; close it first."))
     meeting.status = status
+    if status == CLOSED:
+        # the per-meeting quota's counts are no longer needed once no ballot can come
+        session.execute(delete(TopGradeUse).where(TopGradeUse.meeting_id == meeting.id))
     record(session, meeting, organiser, "status", {"status": status})
     session.flush()
     return meeting

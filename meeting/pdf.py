@@ -90,6 +90,7 @@ class Renderer:
 
         self.env.filters["qr"] = qr_png_data_uri
         self.env.filters["page_counter"] = page_counter
+        self.env.filters["css_string"] = css_string
         self._css: dict[str, Any] = {}
         self._css_class = CSS
 
@@ -146,6 +147,14 @@ class Renderer:
             handle.write(pdf)
         os.replace(out + ".part", out)
         return {"ok": True, "pages": pages, "size": len(pdf), "path": out}
+
+
+def css_string(text: str) -> Any:
+    """A text for inside a CSS string in a <style> block (quotes, backslashes, line breaks
+    and "<" removed; marked safe, since HTML escaping would break the CSS)."""
+    from markupsafe import Markup
+
+    return Markup(re.sub(r'[\\"<\r\n]', "", str(text)))
 
 
 def page_counter(text: str) -> Any:

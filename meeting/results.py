@@ -7,6 +7,7 @@ data with every number already formatted, so every surface prints the same digit
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +34,15 @@ from .scoring import (
     TRIM_MIN_SCORES,
     BallotInfo,
     CategoryInfo,
+    Grade,
     ReporterInput,
     ReporterTally,
     Scheme,
     exact,
+    required_returns,
     round_half_up,
     scheme_from_dict,
+    suppressed,
     tally_meeting,
     top_quota_limit,
 )
@@ -144,6 +148,63 @@ def compute_results(
     return MeetingResults(meeting=meeting, scheme=scheme, categories=categories, reporters=results)
 
 
+# --------------------------------------------------------------------------- verification
+
+
+def _round_facts(session: Session, scoring_round: ScoringRound) -> dict[str, Any]:
+    ballots = session.execute(
+        select(Ballot.number, Ballot.category_id, Ballot.valid, cast(Ballot.answers, Text))
+        .where(Ballot.round_id == scoring_round.id)
+        .order_by(Ballot.number)
+    ).all()
+    return {
+        "round": scoring_round.id,
+        "title": scoring_round.title,
+        "status": scoring_round.status,
+        "reporters": scoring_round.reporter_ids,
+        "summary": scoring_round.summary,
+        "ballots": [
+            [number, category, bool(valid), json.loads(answers)]
+            for number, category, valid, answers in ballots
+        ],
+    }
+
+
+def _short(digest: str) -> str:
+    code = digest[:16].upper()
+    return "-".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+def round_code(session: Session, scoring_round: ScoringRound) -> str:
+    """A short digest of one closed round's frozen data: counts and every ballot."""
+    facts = json.dumps(_round_facts(session, scoring_round), sort_keys=True, ensure_ascii=False)
+    return _short(hashlib.sha256(facts.encode()).hexdigest())
+
+
+def verification_code(session: Session, meeting: Meeting) -> str:
+    """A short digest of everything the results are computed from: the scheme, the
+    categories and weights, the imported scores, and every closed round's frozen data.
+
+    Printed on every page of every result document: two documents with the same code were
+    made from the same data; any change to a ballot, a weight or a rule changes it.
+    """
+    rounds = session.scalars(
+        select(ScoringRound)
+        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status == CLOSED_ROUND)
+        .order_by(ScoringRound.id)
+    ).all()
+    facts = {
+        "meeting": meeting.id,
+        "year": meeting.year,
+        "scheme": meeting.scheme,
+        "categories": [[c.id, c.name, c.weight] for c in meeting.categories],
+        "imported": [[r.id, r.name, r.component_scores] for r in meeting.reporters],
+        "rounds": [_round_facts(session, r) for r in rounds],
+    }
+    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str)
+    return _short(hashlib.sha256(text.encode()).hexdigest())
+
+
 # --------------------------------------------------------------------------- plain data
 
 
@@ -161,12 +222,24 @@ def weight_text(value: Fraction) -> str:
     return text
 
 
+def scale_text(grades: tuple[Grade, ...]) -> str:
+    """好 100、较好 80、一般 60、差 40"""
+    return "、".join(f"{g.label} {weight_text(g.points)}" for g in grades)
+
+
 def footnotes(scheme: Scheme, categories: list[CategoryInfo]) -> list[str]:
     """The scoring rules applied, as sentences for the results page and the letters."""
     notes = []
     weights = "、".join(f"{c.name} {weight_text(c.weight)}%" for c in categories if c.weight)
     if scheme.mode == GRADE:
-        points = "、".join(f"{g.label} {weight_text(g.points)}" for g in scheme.overall.grades)
+        scales = scheme.scales
+        if len(scales) == 1:
+            points = scale_text(scales[0][0])
+        else:  # every scale in use, with the lines that use it
+            points = "；".join(
+                f"{scale_text(grades)}（{'、'.join(line.name for line in lines)}）"
+                for grades, lines in scales
+            )
         notes.append(
             str(_l("Each line scores sum(votes x points) / votes, with %(points)s.", points=points))
         )
@@ -262,7 +335,147 @@ def footnotes(scheme: Scheme, categories: list[CategoryInfo]) -> list[str]:
                 )
             )
         )
+    if scheme.small_group_min > 1:
+        notes.append(
+            str(
+                _l(
+                    "A category with fewer than %(n)d voters for a reporter counts in the score, but its own breakdown is not shown, so that no one's ballot can be read from it; where that would leave a single category hidden, the next smallest one is hidden too.",
+                    n=scheme.small_group_min,
+                )
+            )
+        )
     return notes
+
+
+def void_text(issued: int, returned: int, quorum_pct: Fraction) -> str:
+    """结果无效（回收 x 张 / 发放 y 张，未达 z 张）"""
+    return str(
+        _l(
+            "Result not valid (%(returned)d returned / %(issued)d issued, fewer than %(required)d)",
+            returned=returned,
+            issued=issued,
+            required=required_returns(issued, quorum_pct),
+        )
+    )
+
+
+def _line_groups(lines: list[dict[str, Any]], width: int) -> list[dict[str, Any]]:
+    """Consecutive lines on the same grade scale, each group with its own header.
+
+    ``pad`` empty cells after the grades keep the columns after them aligned when the
+    scales have different numbers of grades.
+    """
+    groups: list[dict[str, Any]] = []
+    for line in lines:
+        if groups and groups[-1]["labels"] == line["labels"]:
+            groups[-1]["lines"].append(line)
+        else:
+            groups.append(
+                {
+                    "labels": line["labels"],
+                    "points": line["points"],
+                    "pad": width - len(line["labels"]),
+                    "lines": [line],
+                }
+            )
+    return groups
+
+
+def _reporter_entry(
+    results: MeetingResults, item: ReporterResult, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """The numbers of one scored reporter (see results_data for the rules)."""
+    scheme = results.scheme
+    tally = item.tally
+    assert tally is not None
+    total = tally.total
+    overall = tally.overall
+    weights = {c.id: c.weight for c in results.categories}
+    names = {c.id: c.name for c in results.categories}
+    component_names = {c.key: c.name for c in scheme.components}
+    hidden = suppressed(
+        {cid: p.returned for cid, p in tally.participation.items()}, scheme.small_group_min
+    )
+    void = not tally.quorum_met
+    # the pooled distribution of a handful of ballots (or of a void result) is those
+    # ballots: shown only from the small-group minimum of valid ballots on
+    pooled_hidden = void or total.valid < scheme.small_group_min
+    width = max((len(line.labels) for line in tally.lines), default=0)
+
+    def mean(line: Any, cid: int) -> str | None:
+        return None if cid in hidden else score_text(line.by_category[cid].mean)
+
+    lines = [
+        {
+            "key": line.key,
+            "name": line.name,
+            "labels": list(line.labels),
+            "points": [weight_text(g.points) for g in scheme_line.grades]
+            if scheme.mode == GRADE and (scheme_line := scheme.line(line.key)) is not None
+            else [],
+            "counts": [None] * len(line.counts) if pooled_hidden else line.counts,
+            "percents": [None] * len(line.percents)
+            if pooled_hidden
+            else [percent_text(p) for p in line.percents],
+            "abstain": None if pooled_hidden else line.abstain,
+            "score": None if void else score_text(line.score),
+            "means": [None if void else mean(line, c.id) for c in results.categories],
+        }
+        for line in tally.lines
+    ]
+    entry.update(
+        {
+            "participation": {
+                "issued": total.issued,
+                "returned": total.returned,
+                "valid": total.valid,
+                "invalid": total.invalid,
+            },
+            "void": void,
+            "void_text": void_text(total.issued, total.returned, scheme.quorum_pct) if void else "",
+            "by_category": [
+                {
+                    "category": names[cid],
+                    "weight": weight_text(weights[cid]),
+                    "issued": p.issued,
+                    "returned": p.returned,
+                    "hidden": cid in hidden,
+                    "valid": None if cid in hidden else p.valid,
+                    "invalid": None if cid in hidden else p.invalid,
+                    "mean": None if void else mean(overall, cid),
+                    "line_means": [None if void else mean(line, cid) for line in tally.lines],
+                }
+                for cid, p in tally.participation.items()
+            ],
+            "hidden_categories": [names[cid] for cid in names if cid in hidden],
+            "distribution_hidden": pooled_hidden,
+            "lines": lines,
+            "line_groups": _line_groups(lines, width),
+            "assessment": None if void else score_text(tally.assessment),
+            "top_rate": None if void else percent_text(tally.top_rate),
+            "approval_rate": None if void else percent_text(tally.approval_rate),
+            "components": [
+                {"key": key, "name": component_names.get(key, ""), "value": score_text(value)}
+                for key, value in tally.components.items()
+                if key != "assessment"
+            ],
+            "missing_components": [component_names.get(k, k) for k in tally.missing_components],
+            "final": None if void or tally.final_rounded is None else str(tally.final_rounded),
+            "grade": None if void else tally.grade,
+            "rank": None if void else tally.rank,
+            "warning": not void and tally.warning,
+            "quorum_met": tally.quorum_met,
+            "renormalised": tally.renormalised,
+            "left_out": [
+                names[cid]
+                for cid in names
+                if cid not in overall.used_categories and weights[cid] > 0
+            ]
+            if tally.renormalised and not void
+            else [],
+        }
+    )
+    return entry
 
 
 def results_data(
@@ -270,12 +483,15 @@ def results_data(
 ) -> dict[str, Any]:
     """Everything the surfaces print, as plain data with formatted numbers.
 
-    ``pause`` is called after each reporter (see compute_results).
+    Rules of presentation (the arithmetic is scoring's): a result whose quorum is not met
+    is void: no score, grade or rank anywhere, ``void_text`` instead. A category with
+    fewer voters than the scheme's small-group minimum (see scoring.suppressed) keeps its
+    turnout but loses its means and its valid/invalid split. Each line carries its own
+    grades and points; ``line_groups`` groups lines that share a scale, so a table can
+    give every group its own header row. ``pause`` is called after each reporter.
     """
     meeting = results.meeting
     scheme = results.scheme
-    names = {c.id: c.name for c in results.categories}
-    component_names = {c.key: c.name for c in scheme.components}
     reporters = []
     by_id = {r.id: r for r in meeting.reporters}
     for item in results.reporters:
@@ -288,83 +504,10 @@ def results_data(
             "on_site": reporter.on_site,
             "status": item.status,
             "round": item.round_title,
+            "void": False,
         }
-        tally = item.tally
-        if tally is not None:
-            total = tally.total
-            overall = tally.overall
-            entry.update(
-                {
-                    "participation": {
-                        "issued": total.issued,
-                        "returned": total.returned,
-                        "valid": total.valid,
-                        "invalid": total.invalid,
-                    },
-                    "by_category": [
-                        {
-                            "category": names[cid],
-                            "weight": weight_text(
-                                next(c.weight for c in results.categories if c.id == cid)
-                            ),
-                            "issued": p.issued,
-                            "returned": p.returned,
-                            "valid": p.valid,
-                            "invalid": p.invalid,
-                            "mean": score_text(overall.by_category[cid].mean),
-                            "counts": overall.by_category[cid].counts,
-                            "line_means": [
-                                score_text(line.by_category[cid].mean) for line in tally.lines
-                            ],
-                        }
-                        for cid, p in tally.participation.items()
-                    ],
-                    "lines": [
-                        {
-                            "key": line.key,
-                            "name": line.name,
-                            "labels": list(line.labels),
-                            "counts": line.counts,
-                            "percents": [percent_text(p) for p in line.percents],
-                            "abstain": line.abstain,
-                            "score": score_text(line.score),
-                            "means": [
-                                score_text(line.by_category[c.id].mean) for c in results.categories
-                            ],
-                        }
-                        for line in tally.lines
-                    ],
-                    "assessment": score_text(tally.assessment),
-                    "top_rate": percent_text(tally.top_rate),
-                    "approval_rate": percent_text(tally.approval_rate),
-                    "components": [
-                        {
-                            "key": key,
-                            "name": component_names.get(key, ""),
-                            "value": score_text(value),
-                        }
-                        for key, value in tally.components.items()
-                        if key != "assessment"
-                    ],
-                    "missing_components": [
-                        component_names.get(k, k) for k in tally.missing_components
-                    ],
-                    "final": str(tally.final_rounded) if tally.final_rounded is not None else None,
-                    "grade": tally.grade,
-                    "rank": tally.rank,
-                    "warning": tally.warning,
-                    "quorum_met": tally.quorum_met,
-                    "renormalised": tally.renormalised,
-                    "left_out": [
-                        names[cid]
-                        for cid in names
-                        if cid not in overall.used_categories
-                        and next(c.weight for c in results.categories if c.id == cid) > 0
-                    ]
-                    if tally.renormalised
-                    else [],
-                }
-            )
+        if item.tally is not None:
+            _reporter_entry(results, item, entry)
         reporters.append(entry)
         if pause is not None:
             pause()
@@ -387,11 +530,23 @@ def results_data(
             {"key": line.key, "name": line.name, "labels": list(line.labels())}
             for line in scheme.lines
         ],
+        "scales": [
+            {
+                "labels": [g.label for g in grades],
+                "points": [weight_text(g.points) for g in grades],
+                "lines": [line.name for line in lines],
+            }
+            for grades, lines in scheme.scales
+        ]
+        if scheme.mode == GRADE
+        else [],
+        "max_grades": max((len(line.grades) for line in scheme.lines), default=0),
         "labels": list(scheme.overall.labels()),
         "assessment_name": scheme.components[0].name,
         "component_names": [c.name for c in scheme.imported],
         "reporters": reporters,
         "ranking": [r["id"] for r in ranked],
+        "void_count": sum(1 for r in reporters if r.get("void")),
         "footnotes": footnotes(scheme, results.categories),
         "quota": top_quota_limit(scheme, len(meeting.reporters)),
     }
@@ -414,6 +569,8 @@ def publish(
 
     none: nothing; turnout: returned / issued per reporter; distribution: each reporter's
     overall grade shares; ranking: the full table with final scores, grades and ranks.
+    Refused while a round is open for any reporter (nothing half-counted reaches the
+    room). A void result (quorum not met) is published as void: no shares, no score.
     """
     if level not in PUBLISH_LEVELS:
         raise errors.Invalid(_l("Unknown publishing level."))
@@ -421,6 +578,14 @@ def publish(
         meeting.published = {}
         session.flush()
         return {}
+    scoring = [r["name"] for r in data["reporters"] if r["status"] == SCORING]
+    if scoring:
+        raise errors.Conflict(
+            _l(
+                "Scoring is still open for %(names)s; close that round before publishing.",
+                names="、".join(scoring[:5]) + ("……" if len(scoring) > 5 else ""),
+            )
+        )
     scored = [r for r in data["reporters"] if r["status"] == SCORED]
     if not scored:
         raise errors.Conflict(_l("No reporter has been scored in a closed round yet."))
@@ -432,12 +597,14 @@ def publish(
             "returned": r["participation"]["returned"],
             "issued": r["participation"]["issued"],
             "valid": r["participation"]["valid"],
+            "void": r["void"],
+            "void_text": r["void_text"],
         }
-        if level in ("distribution", "ranking"):
+        if level in ("distribution", "ranking") and not r["distribution_hidden"]:
             overall = r["lines"][-1]
             row["percents"] = overall["percents"]
             row["counts"] = overall["counts"]
-        if level == "ranking":
+        if level == "ranking" and not r["void"]:
             row.update(
                 {
                     "final": r["final"],
@@ -448,7 +615,7 @@ def publish(
             )
         rows.append(row)
     if level == "ranking":
-        rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["name"]))
+        rows.sort(key=lambda row: (row.get("rank") is None, row.get("rank") or 0, row["name"]))
     meeting.published = {
         "level": level,
         "at": now,

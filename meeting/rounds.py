@@ -7,16 +7,20 @@ round (with a reason, kept in the audit log) and re-run it.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from . import errors
+from . import errors, tokens
 from .guards import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
+    BALLOTS,
     CLOSED_ROUND,
     LIVE,
     OPEN,
@@ -29,8 +33,16 @@ from .models import (
     RoundReporter,
     RoundToken,
     ScoringRound,
+    TopGradeUse,
     is_id,
     utcnow,
+)
+from .scoring import (
+    QUOTA_PER_MEETING,
+    quorum_met,
+    scheme_from_dict,
+    top_quota_limit,
+    top_used,
 )
 
 MAX_TITLE = 200
@@ -63,14 +75,63 @@ def reporter_is_scored(session: Session, reporter: Reporter) -> bool:
 
 
 def scored_reporter_ids(session: Session, meeting: Meeting) -> set[int]:
-    """Reporters already in a round that is not void (open or closed)."""
-    return set(
-        session.scalars(
-            select(RoundReporter.reporter_id)
-            .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
-            .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status != VOID)
-        )
-    )
+    """Reporters with a valid score or being scored: in an open round, or in a closed round
+    whose quorum was met. A reporter whose round missed the quorum may be scored again."""
+    quorum = scheme_from_dict(meeting.scheme).quorum_pct
+    rows = session.execute(
+        select(RoundReporter.reporter_id, ScoringRound)
+        .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
+        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status != VOID)
+    ).all()
+    return {
+        reporter_id
+        for reporter_id, scoring_round in rows
+        if scoring_round.status == OPEN or round_quorum_met(scoring_round, quorum)
+    }
+
+
+def round_quorum_met(scoring_round: ScoringRound, quorum_pct: Fraction) -> bool:
+    """Whether a closed round's frozen counts meet the quorum (see scoring.quorum_met)."""
+    summary = scoring_round.summary or {}
+    issued = sum((summary.get("eligible") or {}).values())
+    returned = sum((summary.get("voted") or {}).values())
+    return quorum_met(issued, returned, quorum_pct)
+
+
+def void_result_reporter_ids(session: Session, meeting: Meeting) -> list[int]:
+    """Reporters whose latest result missed the quorum and who are not being scored now
+    (in meeting order): the ones a re-run is offered for."""
+    quorum = scheme_from_dict(meeting.scheme).quorum_pct
+    latest: dict[int, ScoringRound] = {}
+    for reporter_id, scoring_round in session.execute(
+        select(RoundReporter.reporter_id, ScoringRound)
+        .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
+        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status != VOID)
+        .order_by(ScoringRound.id)
+    ).all():
+        latest[reporter_id] = scoring_round
+    return [
+        r.id
+        for r in meeting.reporters
+        if r.id in latest
+        and latest[r.id].status == CLOSED_ROUND
+        and not round_quorum_met(latest[r.id], quorum)
+    ]
+
+
+def rescore_void_results(
+    session: Session, meeting: Meeting, organiser: Organiser | None = None
+) -> ScoringRound:
+    """Open a new round for every reporter whose result missed the quorum.
+
+    Refused like open_round (the meeting must be live, no other round open), and when no
+    result is void.
+    """
+    reporter_ids = void_result_reporter_ids(session, meeting)
+    if not reporter_ids:
+        raise errors.Conflict(_l("No result is void for lack of ballots."))
+    title = str(_l("Scoring again (the last round missed the quorum)"))
+    return open_round(session, meeting, reporter_ids, title, organiser)
 
 
 def get_round(session: Session, meeting: Meeting, round_id: object) -> ScoringRound:
@@ -167,10 +228,13 @@ class Turnout:
 
 
 def turnout(session: Session, scoring_round: ScoringRound) -> Turnout:
-    """Eligible and voted per category; frozen numbers once the round is closed.
+    """Issued and returned per category; frozen numbers once the round is closed.
 
-    Eligible: active tokens, plus revoked tokens that already voted in this round (their
-    ballot stays counted), so a round can never hold more ballots than eligible tokens.
+    Issued counts delegates, not pieces of paper: every slip in use, plus a revoked slip
+    that voted in this round and was not replaced (its ballot stays counted). A slip that
+    voted, was lost and replaced is one delegate with one slip, whenever it was lost, so
+    the quorum's denominator does not depend on the timing. A round can therefore never
+    hold more ballots than slips issued.
     """
     if scoring_round.status != OPEN and scoring_round.summary:
         summary = scoring_round.summary
@@ -200,33 +264,47 @@ def turnout(session: Session, scoring_round: ScoringRound) -> Turnout:
             .group_by(BallotToken.category_id)
         ).all()
     )
-    revoked_voters = dict(
-        session.execute(
-            select(BallotToken.category_id, func.count())
-            .join(Ballot, Ballot.token_id == BallotToken.id)
-            .where(Ballot.round_id == scoring_round.id, BallotToken.status != ACTIVE)
-            .group_by(BallotToken.category_id)
-        ).all()
-    )
-    categories = set(active) | set(revoked_voters) | set(voted)
-    eligible = {cid: active.get(cid, 0) + revoked_voters.get(cid, 0) for cid in categories}
+    eligible = dict(active)
+    for category_id in _unreplaced_revoked_voters(session, scoring_round).values():
+        eligible[category_id] = eligible.get(category_id, 0) + 1
+    for category_id in voted:
+        eligible.setdefault(category_id, 0)
     return Turnout(eligible=eligible, voted=voted, valid=valid, invalid=invalid)
 
 
-def not_voted(session: Session, scoring_round: ScoringRound) -> list[BallotToken]:
-    """Active tokens without a ballot in the round (for the organiser, by serial)."""
-    voted = select(Ballot.token_id).where(Ballot.round_id == scoring_round.id)
-    return list(
-        session.scalars(
-            select(BallotToken)
-            .where(
-                BallotToken.meeting_id == scoring_round.meeting_id,
-                BallotToken.status == ACTIVE,
-                BallotToken.id.not_in(voted),
-            )
-            .order_by(BallotToken.serial)
-        )
+def _unreplaced_revoked_voters(session: Session, scoring_round: ScoringRound) -> dict[int, int]:
+    """Revoked slips whose ballot is in the round and that no slip in use replaces
+    (token id -> category id): delegates who are issued though their slip is gone."""
+    revoked_voters = dict(
+        session.execute(
+            select(BallotToken.id, BallotToken.category_id)
+            .join(Ballot, Ballot.token_id == BallotToken.id)
+            .where(Ballot.round_id == scoring_round.id, BallotToken.status != ACTIVE)
+        ).all()
     )
+    replaced = tokens.successors(session, scoring_round.meeting_id, set(revoked_voters))
+    return {tid: cid for tid, cid in revoked_voters.items() if tid not in replaced}
+
+
+def not_voted(session: Session, scoring_round: ScoringRound) -> list[BallotToken]:
+    """Slips in use whose delegate has no ballot in the round (by serial).
+
+    A replacement slip whose lost predecessor voted has voted.
+    """
+    voters = {
+        token_id
+        for token_id in session.scalars(
+            select(Ballot.token_id).where(Ballot.round_id == scoring_round.id)
+        )
+        if token_id is not None
+    }
+    voted = voters | set(tokens.successors(session, scoring_round.meeting_id, voters).values())
+    active = session.scalars(
+        select(BallotToken)
+        .where(BallotToken.meeting_id == scoring_round.meeting_id, BallotToken.status == ACTIVE)
+        .order_by(BallotToken.serial)
+    )
+    return [token for token in active if token.id not in voted]
 
 
 def close_round(
@@ -234,8 +312,9 @@ def close_round(
 ) -> ScoringRound:
     """Close and freeze a round in one transaction; closing twice returns the same result.
 
-    Frozen: every eligible token with whether it voted (round_token rows) and the counts
-    per category, valid and invalid. Ballots arriving later are refused.
+    Frozen: who was issued a slip and whether they voted (round_token rows, one per
+    delegate) and the counts per category, valid and invalid. Then the ballots are cut
+    from their slips (cut_links). Ballots arriving later are refused.
     """
     # lock the round row: a ballot being written (FOR SHARE) is either in or refused
     session.execute(
@@ -250,28 +329,35 @@ def close_round(
     assert meeting is not None
     ensure_not_sealed(meeting)
     counts = turnout(session, scoring_round)
-    voters = dict(
-        session.execute(
-            select(Ballot.token_id, Ballot.category_id).where(Ballot.round_id == scoring_round.id)
-        ).all()
-    )
+    voters = {
+        token_id
+        for token_id in session.scalars(
+            select(Ballot.token_id).where(Ballot.round_id == scoring_round.id)
+        )
+        if token_id is not None
+    }
+    # who voted, by delegate: a ballot cast with a slip that was replaced since counts
+    # for the replacement (one delegate, one row)
+    voted = voters | set(tokens.successors(session, scoring_round.meeting_id, voters).values())
     active = session.execute(
         select(BallotToken.id, BallotToken.category_id).where(
             BallotToken.meeting_id == scoring_round.meeting_id, BallotToken.status == ACTIVE
         )
     ).all()
-    eligible = dict(active) | voters
+    eligible = dict(active) | _unreplaced_revoked_voters(session, scoring_round)
     session.add_all(
         RoundToken(
             round_id=scoring_round.id,
             token_id=token_id,
             category_id=category_id,
-            voted=token_id in voters,
+            voted=token_id in voted,
         )
         for token_id, category_id in eligible.items()
     )
     scoring_round.status = CLOSED_ROUND
     scoring_round.closed_at = utcnow()
+    count_top_grades(session, meeting, scoring_round)
+    cut_links(session, scoring_round, scoring_round.closed_at)
     scoring_round.summary = {
         "eligible": {str(k): v for k, v in counts.eligible.items()},
         "voted": {str(k): v for k, v in counts.voted.items()},
@@ -281,6 +367,54 @@ def close_round(
     record(session, meeting, organiser, "round_close", {"round": scoring_round.id})
     session.flush()
     return scoring_round
+
+
+def cut_links(session: Session, scoring_round: ScoringRound, at: datetime) -> None:
+    """Store a closed round's ballots without their slips: what was voted, not by whom.
+
+    While a round is open a ballot must name its slip (one ballot per slip, changeable).
+    At the close the rows are written again in a random order, without the slip and with
+    the close as their only time, so neither a column nor the row order nor a time stamp
+    ties a ballot to a slip or to the moment it was cast. Who voted stays in round_token.
+    (SQLite runs with secure_delete, so the old rows do not linger in the file.)
+    """
+    table = BALLOTS
+    rows = [
+        dict(row._mapping)
+        for row in session.execute(select(table).where(table.c.round_id == scoring_round.id))
+    ]
+    if not rows:
+        return
+    session.execute(delete(table).where(table.c.round_id == scoring_round.id))
+    secrets.SystemRandom().shuffle(rows)
+    for row in rows:
+        row.pop("id")
+        row.update(token_id=None, created_at=at, updated_at=at)
+    session.execute(insert(table), rows)
+
+
+def count_top_grades(session: Session, meeting: Meeting, scoring_round: ScoringRound) -> None:
+    """Per-meeting quota: add each slip's top grades in this round to its running count
+    (keyed by the first slip of its lineage, so a replacement continues it). Kept only
+    while the meeting runs; sealing deletes the counts."""
+    scheme = scheme_from_dict(meeting.scheme)
+    if scheme.top_quota_scope != QUOTA_PER_MEETING or top_quota_limit(scheme, 1) is None:
+        return
+    roots = tokens.lineage_roots(session, meeting.id)
+    ballots = session.execute(
+        select(Ballot.token_id, Ballot.answers).where(Ballot.round_id == scoring_round.id)
+    ).all()
+    for token_id, answers in ballots:
+        if token_id is None:
+            continue
+        root = roots.get(token_id, token_id)
+        parsed = {int(rid): lines for rid, lines in answers.items()}
+        row = session.get(TopGradeUse, (meeting.id, root))
+        if row is None:
+            row = TopGradeUse(meeting_id=meeting.id, token_id=root, used=0)
+            session.add(row)
+        row.used += top_used(scheme, parsed)
+    session.flush()
 
 
 def void_round(
@@ -297,6 +431,7 @@ def void_round(
         raise errors.Conflict(_l("This round is void already."))
     scoring_round.status = VOID
     scoring_round.voided_at = utcnow()
+    cut_links(session, scoring_round, scoring_round.voided_at)
     scoring_round.void_reason = reason[:1000]
     record(session, meeting, organiser, "round_void", {"round": scoring_round.id, "reason": reason})
     session.flush()

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from . import errors
-from .scoring import GRADE, NUMERIC, exact
+from .scoring import GRADE, NUMERIC, QUOTA_PER_BALLOT, QUOTA_PER_MEETING, SMALL_GROUP_MIN, exact
 
 FOUR_GRADES = [["好", 100], ["较好", 80], ["一般", 60], ["差", 40]]
 FOUR_THRESHOLDS = [["好", 90], ["较好", 80], ["一般", 60], ["差", None]]
@@ -38,6 +38,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "same_grade_invalid": True,
         "trim_extremes": False,
         "quorum_pct": 50,
+        "top_quota_scope": QUOTA_PER_BALLOT,
+        "small_group_min": SMALL_GROUP_MIN,
         "assessment_name": "述职评议测评",
         "components": [{"key": "c1", "name": "日常考核", "weight": 30}],
         "thresholds": FOUR_THRESHOLDS,
@@ -57,6 +59,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "same_grade_invalid": False,
         "trim_extremes": False,
         "quorum_pct": 50,
+        "top_quota_scope": QUOTA_PER_BALLOT,
+        "small_group_min": SMALL_GROUP_MIN,
         "assessment_name": "述责述廉测评",
         "components": [],
         "thresholds": FOUR_THRESHOLDS,
@@ -79,6 +83,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "same_grade_invalid": False,
         "trim_extremes": False,
         "quorum_pct": 50,
+        "top_quota_scope": QUOTA_PER_BALLOT,
+        "small_group_min": SMALL_GROUP_MIN,
         "assessment_name": "民主测评",
         "components": [],
         "thresholds": [["优秀", 90], ["称职", 80], ["基本称职", 70], ["不称职", None]],
@@ -99,6 +105,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "same_grade_invalid": False,
         "trim_extremes": True,
         "quorum_pct": 50,
+        "top_quota_scope": QUOTA_PER_BALLOT,
+        "small_group_min": SMALL_GROUP_MIN,
         "assessment_name": "测评得分",
         "components": [{"key": "c1", "name": "日常考核", "weight": 20}],
         "thresholds": FOUR_THRESHOLDS,
@@ -208,7 +216,10 @@ def validate_scheme(data: dict[str, Any]) -> dict[str, Any]:
         if data.get("overall_scale"):
             _check_scale(data["overall_scale"], overall, problems)
     abstain = str(data.get("abstain") or "").strip()
-    all_labels = {str(g[0]) for g in data.get("scale") or [] if isinstance(g, list | tuple) and g}
+    scales = [data.get("scale") or [], data.get("overall_scale") or []] + [
+        d.get("scale") or [] for d in dimensions if isinstance(d, dict)
+    ]
+    all_labels = {str(g[0]) for scale in scales for g in scale if isinstance(g, list | tuple) and g}
     if abstain and abstain in all_labels:
         problems.append(_l("The abstain option must differ from every grade."))
     quota = data.get("top_quota_pct")
@@ -219,6 +230,11 @@ def validate_scheme(data: dict[str, Any]) -> dict[str, Any]:
     quorum = _number(data.get("quorum_pct", 50))
     if quorum is None or not 0 <= quorum < 100:
         problems.append(_l("The quorum must be between 0 and 99 percent."))
+    if data.get("top_quota_scope", QUOTA_PER_BALLOT) not in (QUOTA_PER_BALLOT, QUOTA_PER_MEETING):
+        problems.append(_l("Choose whether the quota counts per ballot or per meeting."))
+    small = data.get("small_group_min", SMALL_GROUP_MIN)
+    if not isinstance(small, int) or isinstance(small, bool) or not 1 <= small <= 20:
+        problems.append(_l("The small-group minimum must be a whole number from 1 to 20."))
     _check_components(data.get("components") or [], problems)
     _check_thresholds(data.get("thresholds") or [], problems)
     if problems:
@@ -402,6 +418,8 @@ def scheme_from_form(form: Any) -> dict[str, Any]:
         "same_grade_invalid": bool(form.get("same_grade_invalid")),
         "trim_extremes": bool(form.get("trim_extremes")),
         "quorum_pct": _optional_number(form.get("quorum_pct", "")) or 0,
+        "top_quota_scope": form.get("top_quota_scope") or QUOTA_PER_BALLOT,
+        "small_group_min": _optional_number(form.get("small_group_min", "")) or SMALL_GROUP_MIN,
         "assessment_name": form.get("assessment_name", "").strip() or "测评得分",
         "components": parse_components(form.get("components", "")),
         "thresholds": parse_thresholds(form.get("thresholds", "")),

@@ -26,6 +26,9 @@ NUMERIC_MIN = 0
 NUMERIC_MAX = 100
 TRIM_MIN_SCORES = 6  # "more than 5 scores" before the highest and lowest are dropped
 SAME_GRADE_MIN_REPORTERS = 3
+SMALL_GROUP_MIN = 3  # default: a category with fewer voters has no breakdown of its own
+QUOTA_PER_BALLOT = "ballot"
+QUOTA_PER_MEETING = "meeting"
 
 
 # --------------------------------------------------------------------------- scheme
@@ -81,6 +84,8 @@ class Scheme:
     quorum_pct: Fraction
     components: tuple[Component, ...]  # the assessment first, then imported scores
     thresholds: tuple[Threshold, ...]
+    small_group_min: int = SMALL_GROUP_MIN
+    top_quota_scope: str = QUOTA_PER_BALLOT
 
     @property
     def overall(self) -> Line:
@@ -95,6 +100,19 @@ class Scheme:
     @property
     def imported(self) -> tuple[Component, ...]:
         return tuple(c for c in self.components if c.key != ASSESSMENT)
+
+    @property
+    def scales(self) -> list[tuple[tuple[Grade, ...], tuple[Line, ...]]]:
+        """Each distinct grade scale in use, with the lines that use it (first use first)."""
+        found: list[tuple[tuple[Grade, ...], list[Line]]] = []
+        for line in self.lines:
+            for grades, lines in found:
+                if grades == line.grades:
+                    lines.append(line)
+                    break
+            else:
+                found.append((line.grades, [line]))
+        return [(grades, tuple(lines)) for grades, lines in found]
 
 
 def exact(value: Any) -> Fraction:
@@ -143,6 +161,10 @@ def scheme_from_dict(data: Mapping[str, Any]) -> Scheme:
         quorum_pct=exact(data.get("quorum_pct", 50)),
         components=components + tuple(imported),
         thresholds=thresholds,
+        small_group_min=int(data.get("small_group_min") or SMALL_GROUP_MIN),
+        top_quota_scope=QUOTA_PER_MEETING
+        if data.get("top_quota_scope") == QUOTA_PER_MEETING
+        else QUOTA_PER_BALLOT,
     )
 
 
@@ -263,11 +285,41 @@ def top_quota_limit(scheme: Scheme, reporters: int) -> int | None:
     return max(1, int(Fraction(reporters) * scheme.top_quota_pct / 100))
 
 
-def check_ballot(scheme: Scheme, reporter_ids: Sequence[int], answers: Answers) -> list[Problem]:
+@dataclass(frozen=True)
+class Quota:
+    """The top-grade quota a ballot is checked against: how many top grades it may give,
+    and how many the slip gave before (in the meeting's earlier rounds, per-meeting scope)."""
+
+    limit: int
+    used_before: int = 0
+
+
+def meeting_quota(scheme: Scheme, meeting_reporters: int, used_before: int) -> Quota | None:
+    """The per-meeting quota: top_quota_limit over all the meeting's reporters, less what
+    the slip used before. None when the scheme has no quota or counts it per ballot."""
+    limit = top_quota_limit(scheme, meeting_reporters)
+    if limit is None or scheme.top_quota_scope != QUOTA_PER_MEETING:
+        return None
+    return Quota(limit, used_before)
+
+
+def top_used(scheme: Scheme, answers: Answers) -> int:
+    """How many top grades a ballot gives on the overall line."""
+    if scheme.mode != GRADE:
+        return 0
+    top = scheme.overall.grades[0].label
+    return sum(1 for lines in answers.values() if lines.get(OVERALL) == top)
+
+
+def check_ballot(
+    scheme: Scheme, reporter_ids: Sequence[int], answers: Answers, quota: Quota | None = None
+) -> list[Problem]:
     """Validity rules for a parsed ballot; an empty list means the ballot is valid.
 
     * incomplete: a line of a reporter is neither answered nor abstained;
-    * top_quota: more top-grade overall answers than :func:`top_quota_limit` allows;
+    * top_quota: more top-grade overall answers than :func:`top_quota_limit` allows for
+      the reporters on the ballot; or, with a per-meeting ``quota``, more than its limit
+      together with the top grades the slip gave in earlier rounds (``params["before"]``);
     * same_grade: (rule optional) the same overall answer for every reporter, only when
       the ballot covers at least three reporters and none of those answers is abstain.
     The phone checks the same rules before it sends (static/js/ballot_rules.js).
@@ -281,12 +333,14 @@ def check_ballot(scheme: Scheme, reporter_ids: Sequence[int], answers: Answers) 
     if missing:
         problems.append(Problem("incomplete", {"reporters": missing}))
     overall = [answers.get(rid, {}).get(OVERALL) for rid in reporter_ids]
-    limit = top_quota_limit(scheme, len(reporter_ids))
+    limit = top_quota_limit(scheme, len(reporter_ids)) if quota is None else quota.limit
+    before = 0 if quota is None else quota.used_before
     if limit is not None:
         top = scheme.overall.grades[0].label
-        used = sum(1 for v in overall if v == top)
+        used = before + sum(1 for v in overall if v == top)
         if used > limit:
-            problems.append(Problem("top_quota", {"grade": top, "limit": limit, "used": used}))
+            params = {"grade": top, "limit": limit, "used": used, "before": before}
+            problems.append(Problem("top_quota", params))
     if (
         scheme.same_grade_invalid
         and len(reporter_ids) >= SAME_GRADE_MIN_REPORTERS
@@ -542,9 +596,7 @@ def tally_reporter(
     grade = final_grade(scheme, final_rounded)
     total_issued = sum(p.issued for p in participation.values())
     total_returned = sum(p.returned for p in participation.values())
-    quorum_met = total_issued > 0 and Fraction(total_returned, total_issued) * 100 > (
-        scheme.quorum_pct
-    )
+    met = quorum_met(total_issued, total_returned, scheme.quorum_pct)
     weighted = {c.id for c in categories if c.weight > 0}
     return ReporterTally(
         reporter_id=reporter_id,
@@ -561,9 +613,39 @@ def tally_reporter(
         warning=grade is not None
         and bool(scheme.thresholds)
         and grade == scheme.thresholds[-1].grade,
-        quorum_met=quorum_met,
+        quorum_met=met,
         renormalised=assessment is not None and set(overall.used_categories) != weighted,
     )
+
+
+def quorum_met(issued: int, returned: int, quorum_pct: Fraction) -> bool:
+    """Valid when the ballots returned are strictly more than quorum% of the slips issued.
+
+    Nothing issued is never a quorum. Invalid ballots count as returned.
+    """
+    return issued > 0 and Fraction(returned, issued) * 100 > quorum_pct
+
+
+def required_returns(issued: int, quorum_pct: Fraction) -> int:
+    """The fewest returned ballots that meet the quorum (strictly more than quorum%)."""
+    needed = Fraction(issued) * quorum_pct / 100
+    return int(needed) + 1
+
+
+def suppressed(voters: Mapping[int, int], minimum: int) -> set[int]:
+    """Categories whose own breakdown must not be shown, so no small group's vote shows.
+
+    Primary: a category with at least one but fewer than ``minimum`` voters. The score
+    is a weighted mean of the category means with published weights, so one hidden mean
+    could be solved back from the others: when exactly one category is hidden and other
+    categories have voters, the smallest of those (fewest voters, then lowest id) is
+    hidden too (complementary suppression). Categories without voters have nothing to hide.
+    """
+    primary = {cid for cid, n in voters.items() if 0 < n < minimum}
+    others = sorted((n, cid) for cid, n in voters.items() if n > 0 and cid not in primary)
+    if len(primary) == 1 and others:
+        primary.add(others[0][1])
+    return primary
 
 
 def rank(tallies: Sequence[ReporterTally]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from . import agenda, ballots, comments, inquiries, rounds, tokens
 from .models import (
     ASKING,
+    CLOSED_ROUND,
     PENDING,
     VOID,
     WRITTEN,
@@ -26,7 +27,12 @@ from .models import (
     MeetingState,
     ScoringRound,
 )
-from .scoring import SAME_GRADE_MIN_REPORTERS, scheme_from_dict, top_quota_limit
+from .scoring import (
+    QUOTA_PER_MEETING,
+    SAME_GRADE_MIN_REPORTERS,
+    scheme_from_dict,
+    top_quota_limit,
+)
 
 
 def server_time() -> int:
@@ -55,6 +61,7 @@ def scheme_info(meeting: Meeting) -> dict[str, Any]:
         "abstain": scheme.abstain,
         "same_grade_invalid": scheme.same_grade_invalid,
         "same_grade_min": SAME_GRADE_MIN_REPORTERS,
+        "quota_scope": scheme.top_quota_scope,
     }
 
 
@@ -68,7 +75,13 @@ def round_info(meeting: Meeting, scoring_round: ScoringRound | None) -> dict[str
         "id": scoring_round.id,
         "title": scoring_round.title,
         "status": scoring_round.status,
-        "top_quota": top_quota_limit(scheme, len(reporters)),
+        # per-meeting scope: the meeting's limit; the phone subtracts what it gave before
+        "top_quota": top_quota_limit(
+            scheme,
+            len(meeting.reporters)
+            if scheme.top_quota_scope == QUOTA_PER_MEETING
+            else len(reporters),
+        ),
         "reporters": [
             {
                 "id": r.id,
@@ -93,6 +106,8 @@ def latest_round(session: Session, meeting: Meeting) -> ScoringRound | None:
 
 
 def turnout_info(session: Session, meeting: Meeting, scoring_round: ScoringRound) -> dict[str, Any]:
+    """Issued and returned per category. No validity: while a round is open it would pair
+    with who has just voted; closed rounds give it in the console's history."""
     counts = rounds.turnout(session, scoring_round)
     categories = []
     for category in meeting.categories:
@@ -105,8 +120,6 @@ def turnout_info(session: Session, meeting: Meeting, scoring_round: ScoringRound
         "categories": categories,
         "eligible": counts.total_eligible,
         "voted": counts.total_voted,
-        "valid": counts.valid,
-        "invalid": counts.invalid,
     }
 
 
@@ -236,12 +249,9 @@ def screen_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     """The projector: the round on screen and its turnout, never a grade."""
     current = latest_round(session, meeting)
     state = session.get(MeetingState, meeting.id)
+    # turnout only, never validity: in a small category an invalid ballot appearing right
+    # after someone voted would tell the room about that ballot
     turnout = turnout_info(session, meeting, current) if current else None
-    if turnout is not None:
-        # valid/invalid counts stay on the console: in a small category, an invalid ballot
-        # appearing right after someone voted would tell the room about that ballot
-        turnout.pop("valid")
-        turnout.pop("invalid")
     return {
         "meeting": meeting_info(meeting),
         "round": round_info(meeting, current),
@@ -264,7 +274,11 @@ def console_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         open_info = round_info(meeting, open_round) or {}
         open_info["turnout"] = turnout_info(session, meeting, open_round)
         open_info["not_voted"] = [
-            {"code": tokens.format_code(t.code), "category": names.get(t.category_id, "")}
+            {
+                "serial": t.serial,
+                "code": tokens.masked_code(t.code),
+                "category": names.get(t.category_id, ""),
+            }
             for t in rounds.not_voted(session, open_round)
         ]
     history = []
@@ -275,6 +289,7 @@ def console_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         if scoring_round.status != VOID:
             counts = rounds.turnout(session, scoring_round)
             info["voted"], info["eligible"] = counts.total_voted, counts.total_eligible
+        if scoring_round.status == CLOSED_ROUND:  # validity only once nothing can change
             info["valid"], info["invalid"] = counts.valid, counts.invalid
         history.append(info)
     state = session.get(MeetingState, meeting.id)

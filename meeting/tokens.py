@@ -30,6 +30,13 @@ SECRET_BYTES = 16  # 128 bits
 MAX_PER_CATEGORY = 500
 MAX_PER_MEETING = 3000
 
+OTHER_DEVICE = _l(
+    "This slip has just been opened on another device. If that was not you, tell the staff at once and ask for a new slip."
+)
+OPENED_BEFORE = _l(
+    "This slip was opened on another device before. If that was not you, tell the staff at once."
+)
+
 
 def new_secret() -> str:
     """A 128-bit random, URL-safe secret for the QR code."""
@@ -44,6 +51,12 @@ def new_code() -> str:
 def format_code(code: str) -> str:
     """ABCDEFGH -> ABCD-EFGH, as printed."""
     return f"{code[:4]}-{code[4:]}"
+
+
+def masked_code(code: str) -> str:
+    """AB••-•••• : enough to tell slips apart on a list, not enough to use one. From the
+    moment a meeting is live no page shows a whole code (the slips are printed before)."""
+    return f"{code[:2]}••-••••"
 
 
 def normalise_code(text: str) -> str:
@@ -167,6 +180,61 @@ def _usable(session: Session, token: BallotToken | None) -> BallotToken:
     if meeting is None or meeting.status == CLOSED:
         raise errors.Forbidden(_l("The meeting has ended; slips can no longer be used."))
     return token
+
+
+def successors(session: Session, meeting_id: int, token_ids: set[int]) -> dict[int, int]:
+    """For each given slip that was revoked and replaced, its active replacement.
+
+    A replacement may itself be replaced (lost twice): the chain is followed to the slip
+    in use now. Slips without an active successor are left out. One delegate, one
+    lineage of slips, one issued slip.
+    """
+    if not token_ids:
+        return {}
+    rows = session.execute(
+        select(BallotToken.id, BallotToken.replaces_id, BallotToken.status).where(
+            BallotToken.meeting_id == meeting_id, BallotToken.replaces_id.is_not(None)
+        )
+    ).all()
+    next_of = {replaces: tid for tid, replaces, _ in rows}
+    status_of = {tid: status for tid, _, status in rows}
+    found: dict[int, int] = {}
+    for start in token_ids:
+        current, seen = start, {start}
+        while current in next_of and next_of[current] not in seen:
+            current = next_of[current]
+            seen.add(current)
+        if current != start and status_of.get(current) == ACTIVE:
+            found[start] = current
+    return found
+
+
+def lineage_roots(session: Session, meeting_id: int) -> dict[int, int]:
+    """Every replacement slip of the meeting -> the first slip of its lineage."""
+    previous = dict(
+        session.execute(
+            select(BallotToken.id, BallotToken.replaces_id).where(
+                BallotToken.meeting_id == meeting_id, BallotToken.replaces_id.is_not(None)
+            )
+        ).all()
+    )
+    roots: dict[int, int] = {}
+    for start in previous:
+        current, seen = start, {start}
+        while (earlier := previous.get(current)) is not None and earlier not in seen:
+            current = earlier
+            seen.add(current)
+        roots[start] = current
+    return roots
+
+
+def record_join(session: Session, token: BallotToken) -> int:
+    """A device opened the slip: count it (the device keeps its number). A device whose
+    number is below the slip's count knows another device joined after it."""
+    token.joins = (token.joins or 0) + 1
+    token.last_join_at = utcnow()
+    session.flush()
+    return token.joins
 
 
 def token_by_secret(session: Session, secret: str) -> BallotToken:

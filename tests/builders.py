@@ -51,7 +51,7 @@ def build_meeting(
     preset: str = "party_building",
 ) -> Scene:
     """A live meeting with its slips spread over the five categories, and a round for all."""
-    meeting = meetings.create_meeting(session, "压力测试会议", "机关党组", preset=preset)
+    meeting = meetings.create_meeting(session, "压力测试会议", "机关党组", year=2024, preset=preset)
     for i in range(reporters_count):
         reporters.add_reporter(
             session,
@@ -101,8 +101,11 @@ def build_known_meeting(db: Session) -> Any:
       乙: means 90 / 70 -> 0.4*90 + 0.6*70 = 78.00; 25.0/50.0/25.0; daily 70 -> 75.60 一般, rank 2
       丙: means 70 / 40 -> 52.00; 较好/一般/差 one each -> 33.4/33.3/33.3 (largest remainder,
           ties to the better grade); no daily score -> final 52.00 差 (reminder talk), rank 3
+    The categories are that small (2 and 3 voters) so that the numbers stay countable by
+    hand; the small-group rule is set to 1 here so that every breakdown shows.
     """
-    meeting = meetings.create_meeting(db, "已知结果的会议", "机关党组")
+    meeting = meetings.create_meeting(db, "已知结果的会议", "机关党组", year=2023)
+    meeting.scheme = dict(meeting.scheme, small_group_min=1)
     for category in list(meeting.categories):
         if category.name not in ("党组成员", "党员代表"):
             meetings.delete_category(db, meeting, category.id)
@@ -144,5 +147,84 @@ def build_known_meeting(db: Session) -> Any:
             {"round": scoring_round.id, "submission": f"known-{i:04d}", "seq": 1, "lines": lines},
         )
     rounds.close_round(db, scoring_round)
+    db.commit()
+    return meeting
+
+
+def build_signable_meeting(db: Session) -> Any:
+    """A meeting that uses everything a signed document must get right at once.
+
+    * two grade scales: 执行廉洁自律 (d3) on 满意 100 / 基本满意 80 / 不满意 50, the rest on
+      好 100 / 较好 80 / 一般 60 / 差 40;
+    * three categories, 党组成员 40 % (3 slips), 党员代表 40 % (4 slips), 纪委委员 20 %
+      (2 slips, nobody votes: left out, the other weights scaled up);
+    * round 1 (甲, 乙): 3 + 3 ballots of 9 issued; one 党员代表 slip voted, was lost and
+      replaced (still 9 issued, one delegate one slip);
+    * round 2 (丙): 2 ballots of 9: the quorum (more than 50 %) is not met, void.
+    The small-group minimum is 3, so every category with votes (3 voters) shows.
+    """
+    meeting = meetings.create_meeting(db, "可以签发的会议", "机关党组", year=2024)
+    scheme = dict(meeting.scheme)
+    scheme["dimensions"] = [
+        {"name": "抓基层党建工作", "scale": None},
+        {"name": "履行管党治党政治责任", "scale": None},
+        {"name": "执行廉洁自律", "scale": [["满意", 100], ["基本满意", 80], ["不满意", 50]]},
+    ]
+    scheme["components"] = []
+    meeting.scheme = scheme
+    for category in list(meeting.categories):
+        if category.name not in ("党组成员", "党员代表", "纪委委员"):
+            meetings.delete_category(db, meeting, category.id)
+    weights = {"党组成员": 40, "党员代表": 40, "纪委委员": 20}
+    meetings.update_categories(
+        db, meeting, [(c.id, c.name, weights[c.name], c.may_inquire) for c in meeting.categories]
+    )
+    for name in ("甲", "乙", "丙"):
+        reporters.add_reporter(db, meeting, reporters.ReporterData(name=name, unit=f"{name}处"))
+    by_name = {c.name: c for c in meeting.categories}
+    lead = tokens.generate_tokens(db, meeting, by_name["党组成员"], 3)
+    members = tokens.generate_tokens(db, meeting, by_name["党员代表"], 4)
+    tokens.generate_tokens(db, meeting, by_name["纪委委员"], 2)
+    meetings.set_status(db, meeting, "live")
+    a, b, c = (r.id for r in meeting.reporters)
+
+    def lines(votes: dict[int, tuple[str, str]]) -> list[dict[str, Any]]:
+        out = []
+        for rid, (grade, clean) in votes.items():
+            for key in ("d1", "d2", "overall"):
+                out.append({"r": rid, "k": key, "v": grade})
+            out.append({"r": rid, "k": "d3", "v": clean})
+        return out
+
+    first = rounds.open_round(db, meeting, [a, b])
+    ballots_one = [
+        (lead[0], {a: ("好", "满意"), b: ("较好", "基本满意")}),
+        (lead[1], {a: ("较好", "满意"), b: ("一般", "满意")}),
+        (lead[2], {a: ("好", "基本满意"), b: ("较好", "不满意")}),
+        (members[0], {a: ("较好", "满意"), b: ("好", "满意")}),
+        (members[1], {a: ("一般", "基本满意"), b: ("较好", "基本满意")}),
+        (members[2], {a: ("较好", "满意"), b: ("差", "不满意")}),
+    ]
+    for n, (slip, vote) in enumerate(ballots_one):
+        ballots.submit_ballot(
+            db,
+            slip.id,
+            {"round": first.id, "submission": f"sign-{n:04d}", "seq": 1, "lines": lines(vote)},
+        )
+    tokens.revoke_token(db, members[2], replace=True)  # voted, then lost: replaced
+    rounds.close_round(db, first)
+    second = rounds.open_round(db, meeting, [c])
+    for n, slip in enumerate(lead[:2]):
+        ballots.submit_ballot(
+            db,
+            slip.id,
+            {
+                "round": second.id,
+                "submission": f"void-{n:04d}",
+                "seq": 1,
+                "lines": lines({c: ("较好", "满意")}),
+            },
+        )
+    rounds.close_round(db, second)
     db.commit()
     return meeting

@@ -143,6 +143,7 @@ def make_meeting(db: Session):  # type: ignore[no-untyped-def]
         status: str | None = None,
         **fields: Any,
     ):  # type: ignore[no-untyped-def]
+        fields.setdefault("year", 2024)
         meeting = meetings.create_meeting(
             db, title, fields.pop("organ_name", "机关党组"), preset=preset, **fields
         )

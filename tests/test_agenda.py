@@ -22,17 +22,35 @@ def position(db, meeting):
 
 
 def test_agenda_is_built_from_the_reporters(db, meeting):
+    """As in seed 002: the reports first, then everybody scores every official together."""
     items = agenda.build_agenda(db, meeting)
-    assert [i.kind for i in items] == ["opening", "report", "written", "closing"]
-    assert [p["key"] for p in items[1].phases] == ["report", "comment", "inquiry", "scoring"]
+    assert [i.kind for i in items] == ["opening", "report", "written", "scoring", "closing"]
+    assert [p["key"] for p in items[1].phases] == ["report", "comment", "inquiry"]
     assert items[1].title == "述职人1 述职" and items[1].reporter_id == meeting.reporters[0].id
+    assert [p["key"] for p in items[3].phases] == ["scoring"]
     with pytest.raises(Conflict):
         agenda.build_agenda(db, meeting)
-    assert len(agenda.build_agenda(db, meeting, replace=True)) == 4
+    assert len(agenda.build_agenda(db, meeting, replace=True)) == 5
+
+
+def test_per_report_rounds_are_an_option(db, meeting):
+    items = agenda.build_agenda(db, meeting, per_report_rounds=True)
+    assert [i.kind for i in items] == ["opening", "report", "written", "closing"]
+    assert [p["key"] for p in items[1].phases] == ["report", "comment", "inquiry", "scoring"]
+    assert [p["key"] for p in items[2].phases] == ["written", "scoring"]
+
+
+def test_the_default_agenda_scores_everyone_on_one_ballot(db, meeting):
+    agenda.build_agenda(db, meeting)
+    agenda.start(db, meeting, T0)
+    while position(db, meeting) != ("scoring", "scoring"):
+        agenda.advance(db, meeting, T0)
+    open_round = rounds.get_open_round(db, meeting.id)
+    assert open_round.reporter_ids == [r.id for r in meeting.reporters]
 
 
 def test_walk_through_every_phase_and_back(db, meeting):
-    agenda.build_agenda(db, meeting)
+    agenda.build_agenda(db, meeting, per_report_rounds=True)
     agenda.start(db, meeting, T0)
     assert meeting.status == "live"  # starting the agenda starts the meeting
     walk = [position(db, meeting)]
@@ -57,7 +75,7 @@ def test_walk_through_every_phase_and_back(db, meeting):
 
 
 def test_scoring_phase_opens_the_round_and_leaving_needs_consent(db, meeting):
-    agenda.build_agenda(db, meeting)
+    agenda.build_agenda(db, meeting, per_report_rounds=True)
     agenda.start(db, meeting, T0)
     for _ in range(4):
         agenda.advance(db, meeting, T0)
@@ -129,7 +147,7 @@ def test_durations_are_set_in_minutes(db, meeting):
 def test_items_are_added_removed_and_reordered(db, meeting, make_meeting):
     items = agenda.build_agenda(db, meeting)
     extra = agenda.add_item(db, meeting, "custom", "领导讲话")
-    assert extra.position == 4 and [p["key"] for p in extra.phases] == ["custom"]
+    assert extra.position == 5 and [p["key"] for p in extra.phases] == ["custom"]
     agenda.reorder_items(db, meeting, [extra.id] + [i.id for i in items])
     assert agenda.list_items(db, meeting)[0].title == "领导讲话"
     with pytest.raises(Invalid):

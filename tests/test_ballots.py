@@ -220,9 +220,13 @@ def test_my_ballots_shows_the_phone_what_is_stored(db, setup):
     meeting, scoring_round, token = setup
     ballots.submit_ballot(db, token.id, payload(meeting, scoring_round))
     mine = ballots.list_my_ballots(db, token)
-    assert mine[str(scoring_round.id)]["submission"] == "submission-1"
+    assert mine[str(scoring_round.id)] == {"seq": 1, "revision": 1, "round_status": "open"}
     other = tokens.list_tokens(db, meeting)[1]
     assert ballots.list_my_ballots(db, other) == {}
+    rounds.close_round(db, scoring_round)
+    assert ballots.list_my_ballots(db, token) == {
+        str(scoring_round.id): {"round_status": "closed", "voted": True}
+    }
 
 
 def test_a_replacement_slip_takes_over_the_ballot_of_the_slip_it_replaces(db, setup):
@@ -254,6 +258,17 @@ def test_a_resend_of_a_stored_ballot_is_confirmed_even_after_the_close(db, setup
 
 def test_the_phone_gets_receipts_never_contents(db, setup):
     meeting, scoring_round, token = setup
-    ballots.submit_ballot(db, token.id, payload(meeting, scoring_round))
+    # an invalid ballot: its reasons would tell how it voted
+    ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, grade="好"))
     mine = ballots.list_my_ballots(db, token)[str(scoring_round.id)]
-    assert "answers" not in mine and mine["revision"] == 1
+    assert not set(mine) & {"answers", "valid", "problems", "submission"}
+
+
+def test_a_superseded_version_learns_nothing_of_the_newer_one(db, setup):
+    meeting, scoring_round, token = setup
+    ballots.submit_ballot(
+        db, token.id, payload(meeting, scoring_round, "newer-device", 5, grade="好")
+    )
+    older = ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, "older-device", 2))
+    ack = older.as_ack()
+    assert ack["superseded"] and "valid" not in ack and "problems" not in ack

@@ -95,7 +95,7 @@ def test_the_progress_page_says_what_became_of_an_interrupted_batch(admin_client
     job.state = RUNNING
     job.heartbeat_at = utcnow() - timedelta(minutes=5)
     db.commit()
-    state = admin_client.get(f"/meetings/{known.id}/letters/jobs/{job.id}").json
+    state = admin_client.get(f"/meetings/{known.id}/jobs/{job.id}").json
     assert state["status"] == "interrupted" and state["error"]
     page = admin_client.get(f"/meetings/{known.id}/letters?job={job.id}").get_data(as_text=True)
     assert "服务器" in page

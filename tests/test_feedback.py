@@ -4,6 +4,7 @@ import pytest
 
 from meeting import comments, feedback, inquiries, meetings
 from meeting.errors import Conflict, Invalid, NotFound
+from meeting.models import utcnow
 
 
 def test_problem_and_rectification_lists(db, make_meeting):
@@ -78,11 +79,22 @@ def test_letter_settings_are_checked(db, make_meeting):
     assert feedback.fill("{name}同志{rank_text}", {"name": "张三"}) == "张三同志"
 
 
-def test_sealed_meeting_keeps_its_lists(db, make_meeting):
+def test_feedback_work_goes_on_after_sealing_until_the_letters_are_finalised(app, db, make_meeting):
     meeting = make_meeting(status="live")
     rid = meeting.reporters[0].id
     feedback.add_problem(db, meeting, rid, "问题")
     meetings.set_status(db, meeting, "closed")
-    with pytest.raises(Conflict):
-        feedback.add_problem(db, meeting, rid, "又一个问题")
-    assert len(feedback.list_problems(db, meeting, rid)) == 1
+    # sealing ends the ballots, not the written feedback
+    feedback.add_problem(db, meeting, rid, "会后补充的问题")
+    feedback.add_rectification(db, meeting, rid, "整改事项", "措施", "张三", "2024-06-30")
+    meetings.update_meeting(db, meeting, meeting.title, meeting.organ_name, None, 2023)
+    meeting.finalised_at = utcnow()  # 定稿
+    for change in (
+        lambda: feedback.add_problem(db, meeting, rid, "又一个问题"),
+        lambda: feedback.add_rectification(db, meeting, rid, "事项"),
+        lambda: meetings.update_meeting(db, meeting, "新标题", "", None, 2022),
+        lambda: feedback.save_letter_settings(db, meeting, {}),
+    ):
+        with pytest.raises(Conflict, match="定稿"):
+            change()
+    assert len(feedback.list_problems(db, meeting, rid)) == 2

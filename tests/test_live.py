@@ -68,10 +68,8 @@ def test_ballot_is_acknowledged_after_commit_and_stored_once(app, db, scene, joi
     db.expire_all()
     assert db.query(Ballot).count() == 1
     me_after_reload = join_phone(token)
-    assert (
-        received(me_after_reload, "me")[-1]["ballots"][str(scoring_round.id)]["submission"]
-        == "phone-sub-0001"
-    )
+    stored = received(me_after_reload, "me")[-1]["ballots"][str(scoring_round.id)]
+    assert stored == {"seq": 1, "revision": 1, "round_status": "open"}
 
 
 FORGED = [
@@ -187,16 +185,24 @@ def test_organiser_events_need_an_organiser(
     assert rounds.get_round(db, meeting, scoring_round.id).status == "open"
 
 
-def test_console_shows_codes_that_have_not_voted(
+def test_console_lists_slips_that_have_not_voted_without_codes_or_validity(
     app, db, scene, make_organiser, join_phone, open_console
 ):
     meeting, scoring_round, token = scene
     console = open_console(meeting, create=True)
-    join_phone(token).emit("submit_ballot", ballot(meeting, scoring_round), callback=True)
+    # an invalid ballot: its validity must not be pairable with the slip leaving the list
+    join_phone(token).emit(
+        "submit_ballot", ballot(meeting, scoring_round, grade="好"), callback=True
+    )
     state = received(console, "state")[-1]
-    codes = [entry["code"] for entry in state["open_round"]["not_voted"]]
-    assert len(codes) == 11 and tokens.format_code(token.code) not in codes
-    assert state["open_round"]["turnout"]["valid"] == 1
+    waiting = state["open_round"]["not_voted"]
+    assert len(waiting) == 11 and token.serial not in [entry["serial"] for entry in waiting]
+    every_code = {t.code for t in tokens.list_tokens(db, meeting)}
+    shown = json.dumps(state, ensure_ascii=False)
+    assert not any(code in shown or tokens.format_code(code) in shown for code in every_code)
+    turnout = state["open_round"]["turnout"]
+    assert "valid" not in turnout and "invalid" not in turnout
+    assert all("valid" not in r for r in state["rounds"] if r["status"] == "open")
 
 
 def test_organiser_opens_voids_and_reruns(app, db, scene, make_organiser, open_console):

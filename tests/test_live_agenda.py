@@ -12,7 +12,7 @@ from tests.helpers import inbox
 @pytest.fixture
 def scene(app, db, make_meeting, make_organiser, open_console):
     meeting = make_meeting(reporters_count=2, on_site=2, slips=(2, 2, 2, 0, 0))
-    agenda.build_agenda(db, meeting)
+    agenda.build_agenda(db, meeting, per_report_rounds=True)
     db.commit()
     chair = open_console(meeting, create=True)
     asker = tokens.list_tokens(db, meeting)[0]

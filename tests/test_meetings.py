@@ -8,9 +8,9 @@ from meeting.models import CLOSED, DRAFT, LIVE
 
 
 def test_new_meeting_gets_preset_scheme_and_five_categories(db):
-    meeting = meetings.create_meeting(db, "  年度述职会  ", "机关党组", date(2024, 1, 30))
+    meeting = meetings.create_meeting(db, "  年度述职会  ", "机关党组", date(2024, 1, 30), 2023)
     assert meeting.title == "年度述职会"
-    assert meeting.year == 2024
+    assert meeting.year == 2023  # a January meeting about last year's work
     assert meeting.status == DRAFT
     assert [c.name for c in meeting.categories] == [
         "党组成员",
@@ -23,10 +23,17 @@ def test_new_meeting_gets_preset_scheme_and_five_categories(db):
     assert len(meeting.screen_key) >= 20
 
 
-@pytest.mark.parametrize(("title", "year"), [("", None), ("x" * 201, None), ("ok", 1999)])
+@pytest.mark.parametrize(
+    ("title", "year"), [("", 2024), ("x" * 201, 2024), ("ok", 1999), ("ok", None)]
+)
 def test_bad_meeting_details_are_refused(db, title, year):
     with pytest.raises(Invalid):
         meetings.create_meeting(db, title, year=year)
+
+
+def test_the_year_is_never_guessed_from_the_date(db):
+    with pytest.raises(Invalid, match="年度"):
+        meetings.create_meeting(db, "年度述职会", "机关党组", date(2025, 1, 20))
 
 
 def test_unknown_meeting_is_not_found(db):
@@ -40,8 +47,8 @@ def test_status_moves_forward_and_closed_is_final(db, make_meeting):
     meetings.set_status(db, meeting, CLOSED)
     with pytest.raises(Conflict):
         meetings.set_status(db, meeting, LIVE)
-    with pytest.raises(Conflict):
-        meetings.update_meeting(db, meeting, "新标题", "", None, 2024)
+    with pytest.raises(Conflict):  # the set-up is sealed with the ballots
+        meetings.add_category(db, meeting, "列席人员", 0, False)
 
 
 def test_meeting_cannot_go_live_unprepared(db, make_meeting):

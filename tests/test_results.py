@@ -79,10 +79,17 @@ def test_summary_xlsx_has_the_same_numbers(admin_client, known):
     response = admin_client.get(f"/meetings/{known.id}/results/summary.xlsx")
     assert response.status_code == 200 and len(response.headers["X-Content-SHA256"]) == 64
     sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
-    rows = [
-        [str(c) if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
-    ]
+
+    def shown(cell):  # what Excel shows: the value through its number format
+        if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+            places = {"0.00": 2, "0.0": 1, "0": 0}[cell.number_format]
+            return f"{cell.value:.{places}f}"
+        return "" if cell.value is None else cell.value
+
+    rows = [[shown(c) for c in row] for row in sheet.iter_rows()]
     header = rows[1]
+    # numbers are numbers (Excel can sum and sort them), text is text
+    assert all(isinstance(c.value, int | float) for c in sheet[3][4:8]), "counts are numeric cells"
     by_name = {row[1]: dict(zip(header, row, strict=False)) for row in rows[2:]}
     for name, expected in EXPECTED.items():
         row = by_name[name]

@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import select
 
 from meeting import ballots, meetings, rounds, tokens
 from meeting.errors import Conflict, Invalid, NotFound
@@ -30,6 +31,8 @@ def test_one_open_round_at_a_time_and_no_double_scoring(db, live_meeting):
     first = rounds.open_round(db, live_meeting, ids(live_meeting)[:1])
     with pytest.raises(Conflict):
         rounds.open_round(db, live_meeting, ids(live_meeting)[1:])
+    for n, token in enumerate(tokens.list_tokens(db, live_meeting)[:7]):  # 7 of 12: quorum
+        vote(db, token, first, live_meeting, n, grade="较好")
     rounds.close_round(db, first)
     with pytest.raises(Conflict, match="述职人1"):
         rounds.open_round(db, live_meeting, ids(live_meeting))
@@ -69,16 +72,34 @@ def test_close_freezes_who_was_eligible_and_who_voted(db, live_meeting):
     assert rounds.turnout(db, scoring_round).total_eligible == 12
 
 
-def test_revoked_token_that_voted_stays_eligible(db, live_meeting):
+def test_a_replaced_slip_is_one_delegate_whenever_it_was_lost(db, live_meeting):
     scoring_round = rounds.open_round(db, live_meeting, ids(live_meeting))
-    first, second = tokens.list_tokens(db, live_meeting)[:2]
+    first, second, third = tokens.list_tokens(db, live_meeting)[:3]
     vote(db, first, scoring_round, live_meeting)
-    tokens.revoke_token(db, first, replace=True)
-    tokens.revoke_token(db, second, replace=False)
+    replacement = tokens.revoke_token(db, first, replace=True)  # voted, then lost
+    tokens.revoke_token(db, second, replace=False)  # never voted, gone
+    vote(db, third, scoring_round, live_meeting)
+    tokens.revoke_token(db, third, replace=False)  # voted, then gone: its ballot counts
     counts = rounds.turnout(db, scoring_round)
-    # 12 issued: one revoked voter still counts, one revoked non-voter does not, one replacement added
+    # 12 slips printed: 9 untouched + the replaced delegate + the gone voter = 11 delegates
+    assert counts.total_eligible == 11 and counts.total_voted == 2
+    waiting = {t.id for t in rounds.not_voted(db, scoring_round)}
+    assert first.id not in waiting and replacement.id not in waiting
+    rounds.close_round(db, scoring_round)
+    db.commit()
+    assert rounds.turnout(db, scoring_round).total_eligible == 11
+    frozen = db.scalars(select(RoundToken).where(RoundToken.round_id == scoring_round.id)).all()
+    assert len(frozen) == 11 and sum(1 for row in frozen if row.voted) == 2
+    assert replacement.id in {row.token_id for row in frozen if row.voted}
+
+
+def test_a_slip_lost_before_voting_is_issued_once(db, live_meeting):
+    scoring_round = rounds.open_round(db, live_meeting, ids(live_meeting))
+    first = tokens.list_tokens(db, live_meeting)[0]
+    replacement = tokens.revoke_token(db, first, replace=True)
+    vote(db, replacement, scoring_round, live_meeting)
+    counts = rounds.turnout(db, scoring_round)
     assert counts.total_eligible == 12 and counts.total_voted == 1
-    assert first.id not in {t.id for t in rounds.not_voted(db, scoring_round)}
 
 
 def test_void_needs_a_reason_then_rerun(db, live_meeting):
@@ -131,3 +152,17 @@ def test_the_database_allows_one_open_round_per_meeting(db, live_meeting):
     db.add(ScoringRound(meeting_id=live_meeting.id, title="抢先打开的第二轮", status="open"))
     with pytest.raises(IntegrityError):
         db.flush()
+
+
+def test_a_result_that_missed_the_quorum_can_be_scored_again(db, live_meeting):
+    first = rounds.open_round(db, live_meeting, ids(live_meeting))
+    for n, token in enumerate(tokens.list_tokens(db, live_meeting)[:6]):  # 6 of 12: not > 50%
+        vote(db, token, first, live_meeting, n)
+    rounds.close_round(db, first)
+    assert rounds.void_result_reporter_ids(db, live_meeting) == ids(live_meeting)
+    assert rounds.scored_reporter_ids(db, live_meeting) == set()
+    again = rounds.rescore_void_results(db, live_meeting)
+    assert again.reporter_ids == ids(live_meeting) and "法定" not in again.title
+    assert rounds.void_result_reporter_ids(db, live_meeting) == []  # being scored now
+    with pytest.raises(Conflict):
+        rounds.rescore_void_results(db, live_meeting)

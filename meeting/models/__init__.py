@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per area."""
 
-from .accounts import ROLE_ADMIN, ROLE_CLERK, LoginSession, Organiser
+from .accounts import ROLE_ADMIN, ROLE_CLERK, ActionKey, LoginSession, Organiser
 from .agenda import (
     ANSWERED,
     APPROVED,
@@ -12,6 +12,7 @@ from .agenda import (
     PENDING,
     REJECTED,
     REPORT,
+    SCORING,
     WRITTEN,
     AgendaItem,
     Comment,
@@ -20,9 +21,19 @@ from .agenda import (
 )
 from .base import Base, is_id, utcnow
 from .batches import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, BatchJob
-from .feedback import ExportRecord, ProblemItem, RectificationItem
+from .feedback import ExportRecord, IssuedLetter, ProblemItem, RectificationItem
 from .meetings import CLOSED, DRAFT, LIVE, STATUSES, AuditEntry, Category, Meeting, Reporter
-from .rounds import CLOSED_ROUND, OPEN, VOID, Ballot, RoundReporter, RoundToken, ScoringRound
+from .rounds import (
+    BALLOTS,
+    CLOSED_ROUND,
+    OPEN,
+    VOID,
+    Ballot,
+    RoundReporter,
+    RoundToken,
+    ScoringRound,
+    TopGradeUse,
+)
 from .tokens import ACTIVE, REVOKED, BallotToken
 
 __all__ = [
@@ -30,6 +41,7 @@ __all__ = [
     "ANSWERED",
     "APPROVED",
     "ASKING",
+    "BALLOTS",
     "CLOSED",
     "CLOSED_ROUND",
     "CLOSING",
@@ -50,9 +62,11 @@ __all__ = [
     "ROLE_ADMIN",
     "ROLE_CLERK",
     "RUNNING",
+    "SCORING",
     "STATUSES",
     "VOID",
     "WRITTEN",
+    "ActionKey",
     "AgendaItem",
     "AuditEntry",
     "Ballot",
@@ -63,6 +77,7 @@ __all__ = [
     "Comment",
     "ExportRecord",
     "Inquiry",
+    "IssuedLetter",
     "LoginSession",
     "Meeting",
     "MeetingState",
@@ -73,6 +88,7 @@ __all__ = [
     "RoundReporter",
     "RoundToken",
     "ScoringRound",
+    "TopGradeUse",
     "is_id",
     "utcnow",
 ]

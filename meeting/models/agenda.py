@@ -11,7 +11,8 @@ from .base import Base, utcnow
 # agenda item kinds
 OPENING = "opening"
 REPORT = "report"  # one on-site reporter: report -> comment -> inquiry -> scoring
-WRITTEN = "written"  # the block of written reports, scored together
+WRITTEN = "written"  # the block of written reports
+SCORING = "scoring"  # one scoring of every reporter not yet scored (集中测评)
 CLOSING = "closing"
 CUSTOM = "custom"
 

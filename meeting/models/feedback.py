@@ -63,3 +63,26 @@ class ExportRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssuedLetter(Base):
+    """A feedback letter as finalised (定稿): the file and its SHA-256, kept for the record.
+
+    Withdrawing the finalisation (with a reason, in the audit log) marks these withdrawn;
+    finalising again records new versions beside them.
+    """
+
+    __tablename__ = "issued_letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("reporter.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(default=1)
+    file: Mapped[str] = mapped_column(String(255))  # relative to the instance folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(default=0)
+    size: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]

@@ -30,6 +30,8 @@ class Meeting(Base):
     letter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # what the projector shows of the results: {"level": ..., "data": {...}, "at": ...}
     published: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # 定稿: the letters as issued are recorded (IssuedLetter) and can no longer change
+    finalised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

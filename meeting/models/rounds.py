@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -66,7 +66,9 @@ class RoundReporter(Base):
 
 
 class Ballot(Base):
-    """At most one per token and round (the constraint is the guarantee)."""
+    """At most one per slip and round while the round is open (the constraint is the
+    guarantee); when the round closes the link to the slip is cut (token_id NULL), the
+    rows are written again in random order and their times set to the close."""
 
     __tablename__ = "ballot"
     __table_args__ = (
@@ -78,7 +80,7 @@ class Ballot(Base):
     round_id: Mapped[int] = mapped_column(
         ForeignKey("scoring_round.id", ondelete="CASCADE"), index=True
     )
-    token_id: Mapped[int] = mapped_column(ForeignKey("ballot_token.id", ondelete="CASCADE"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("ballot_token.id", ondelete="CASCADE"))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
     number: Mapped[int]  # random ballot number for anonymous exports
     submission_id: Mapped[str] = mapped_column(String(64))  # the phone's id of this version
@@ -89,6 +91,10 @@ class Ballot(Base):
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The ballot table for Core statements (the hot path, the close's rewrite).
+BALLOTS = cast(Table, Ballot.__table__)
 
 
 class RoundToken(Base):
@@ -104,3 +110,22 @@ class RoundToken(Base):
     )
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
     voted: Mapped[bool]
+
+
+class TopGradeUse(Base):
+    """How many top grades a slip has given in the meeting's closed rounds (a count only).
+
+    Needed only by the per-meeting top-grade quota (a slip's 好 across all its rounds); it
+    is deleted when the meeting is sealed. The slip is its lineage's first slip, so a
+    replacement slip continues the count.
+    """
+
+    __tablename__ = "top_grade_use"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_token.id", ondelete="CASCADE"), primary_key=True
+    )
+    used: Mapped[int] = mapped_column(default=0)

@@ -30,5 +30,9 @@ class BallotToken(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("ballot_token.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # how often the slip was opened on a device: a device that joined earlier learns that
+    # another one joined after it (a slip taken over is never a secret from its holder)
+    joins: Mapped[int] = mapped_column(default=0)
+    last_join_at: Mapped[datetime | None]
 
     category: Mapped[Category] = relationship()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
@@ -12,7 +15,7 @@ from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 
-from .. import accounts
+from .. import accounts, once
 from ..db import database, get_session, is_transient
 from ..errors import DomainError
 from ..extensions import login_manager
@@ -42,12 +45,26 @@ def register_views(app: Flask) -> None:
         app.register_error_handler(code, _http_error)
 
     @app.context_processor
-    def _page_globals() -> dict[str, str]:
-        return {"html_lang": str(get_locale() or "zh_CN").replace("_", "-")}
+    def _page_globals() -> dict[str, Any]:
+        return {
+            "html_lang": str(get_locale() or "zh_CN").replace("_", "-"),
+        }
+
+    app.add_template_global(once.new_key, "once_key")  # also seen inside imported macros
+
+    app.add_template_filter(local_time)
 
     @app.route("/")
     def index():
         return redirect(url_for("organiser.meetings"))
+
+
+def local_time(value: datetime | str | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored time (UTC) in the organ's time zone (ORGAN_TIMEZONE), as people read it."""
+    if value in (None, ""):
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_datetime(moment, pattern))
 
 
 def _check_login() -> ResponseReturnValue | None:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, flash, send_file
+from flask import Response, current_app, flash, request, send_file
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from .. import guards, pdf
+from .. import guards, once, pdf
 from ..db import get_session, run_transaction
 from ..errors import DomainError
 from ..extensions import login_manager, socketio
@@ -57,11 +57,25 @@ def flash_error(error: DomainError) -> None:
 def attempt(action: Callable[[Session], Any], success: Any = None) -> bool:
     """Run a domain action and commit; on a DomainError roll back and flash why.
 
-    A locked or lost database is waited for cooperatively (``db.run_transaction``); if it
-    stays busy, the transient error goes up and is answered "busy, try again" (503).
+    A form carrying a one-time key (``once()`` in the template) runs once: a repeat of
+    the same key succeeds without running again. A locked or lost database is waited for
+    cooperatively (``db.run_transaction``); if it stays busy, the transient error goes
+    up and is answered "busy, try again" (503).
     """
+    key = request.form.get("once") if request.method == "POST" else None
+
+    def run(session: Session) -> Any:
+        if not once.valid(key):
+            return action(session)
+        assert key is not None
+        if once.done(session, key) is not None:
+            return None  # done before: a double click or a re-sent form
+        result = action(session)
+        once.remember(session, key, request.endpoint or "", current_user._get_current_object())
+        return result
+
     try:
-        run_transaction(action, socketio.sleep)
+        run_transaction(run, socketio.sleep)
     except DomainError as error:
         get_session().rollback()
         flash_error(error)

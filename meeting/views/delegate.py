@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 
-from .. import throttle, tokens
+from .. import pushing, throttle, tokens
 from ..db import get_session
 from ..errors import DomainError
 from ..models import BallotToken, Category, Meeting, Reporter
@@ -40,6 +40,7 @@ PHONE_TEXT = {
     "score_hint": _l("0-100"),
     "progress": _l("Scored {done} of {total}"),
     "quota": _l("{grade}: {used} of at most {limit}"),
+    "quota_meeting": _l("{grade}: {used} on this ballot, at most {limit} left for this meeting"),
     "next_open": _l("Next unfinished"),
     "check": _l("Check and submit"),
     "review_title": _l("Check your ballot before submitting"),
@@ -68,6 +69,8 @@ PHONE_TEXT = {
         "A newer version of this ballot, sent from another device, is stored; that one counts."
     ),
     "changed_elsewhere": _l("This ballot was changed from another device."),
+    "other_device": tokens.OTHER_DEVICE,
+    "opened_before": tokens.OPENED_BEFORE,
     "not_received": _l(
         "The round closed before your ballot reached the server; it was not counted."
     ),
@@ -75,9 +78,19 @@ PHONE_TEXT = {
 
 
 def _enter(token: BallotToken) -> None:
-    """Exchange the slip for a signed session; the secret leaves the address bar."""
-    session["delegate"] = {"t": token.id, "m": token.meeting_id}
+    """Exchange the slip for a signed session; the secret leaves the address bar.
+
+    Every join is counted: the devices already holding this slip are told at once that
+    another device opened it (a slip cannot be taken over silently, not even by staff
+    who know its code), and this device is told if the slip was opened before.
+    """
+    db = get_session()
+    number = tokens.record_join(db, token)
+    db.commit()
+    session["delegate"] = {"t": token.id, "m": token.meeting_id, "j": number}
     session.permanent = True
+    if number > 1:
+        pushing.notify_token(token.id, "other_device", {"message": str(tokens.OTHER_DEVICE)})
 
 
 def _notice(message: object, status: int):
@@ -137,11 +150,13 @@ def home():
     db = get_session()
     meeting = db.get(Meeting, token.meeting_id)
     category = db.get(Category, token.category_id)
+    held = session.get("delegate") or {}
     return render_template(
         "delegate/phone.html",
         meeting=meeting,
         category=category,
         token=token,
+        shared=held.get("j", 1) != token.joins,  # another device opened it before or since
         text={key: str(value) for key, value in PHONE_TEXT.items()},
     )
 

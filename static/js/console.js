@@ -3,7 +3,7 @@
 (function (window, document) {
   'use strict';
 
-  var boot = window.CONSOLE;
+  var boot = window.Live.boot();
   var T = boot.text;
   var Live = window.Live;
   var state = null;
@@ -12,11 +12,24 @@
 
   function message(text) {
     var box = Live.byId('message');
-    box.style.display = text ? '' : 'none';
+    box.hidden = !text;
     box.innerHTML = Live.esc(text || '');
   }
 
+  // Events that create something carry a one-time key, the same until the server has
+  // acknowledged: a double click or a re-sent event creates nothing twice.
+  var CREATES = { open_round: 1, rerun_round: 1, comment_add: 1, inquiry_add: 1, agenda_add: 1 };
+  var onceKeys = {};
+
+  function newKey() {
+    var key = '';
+    var alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    for (var i = 0; i < 24; i++) { key += alphabet.charAt(Math.floor(Math.random() * alphabet.length)); }
+    return key;
+  }
+
   function act(event, payload, done, failed) {
+    if (CREATES[event]) { payload.once = onceKeys[event] || (onceKeys[event] = newKey()); }
     socket.timeout(10000).emit(event, payload, function (err, ack) {
       if (err) {
         message(T.offline);
@@ -29,6 +42,7 @@
         return;
       }
       message('');
+      delete onceKeys[event];
       if (done) { done(ack); }
     });
   }
@@ -37,8 +51,8 @@
 
   function drawRoundPicker() {
     var panel = Live.byId('round-panel');
-    if (state.open_round) { panel.style.display = 'none'; return; }
-    panel.style.display = '';
+    if (state.open_round) { panel.hidden = true; return; }
+    panel.hidden = false;
     if (state.meeting.status !== 'live') {
       panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.needs_live) + '</p>';
       return;
@@ -73,18 +87,21 @@
       var c = t.categories[i];
       var share = c.eligible ? Math.round(100 * c.voted / c.eligible) : 0;
       html.push('<tr><td>' + Live.esc(c.name) + '</td><td class="num">' + c.voted + '</td><td class="num">' + c.eligible +
-        '</td><td><div class="meter"><span style="width:' + share + '%"></span></div></td></tr>');
+        '</td><td><div class="meter"><span data-w="' + share + '"></span></div></td></tr>');
     }
+    // no valid/invalid counts while the round is open: next to the list of who has not
+    // voted they would tell whose ballot was invalid
     html.push('<tr class="total"><td>' + Live.esc(T.total) + '</td><td class="num" id="voted-total">' + t.voted + '</td><td class="num">' + t.eligible +
-      '</td><td>' + t.valid + ' ' + Live.esc(T.valid) + ' · ' + t.invalid + ' ' + Live.esc(T.invalid) + '</td></tr></tbody></table>');
+      '</td><td></td></tr></tbody></table>');
     html.push('<details><summary>' + Live.esc(Live.fmt(T.not_voted, { n: round.not_voted.length })) + '</summary><p class="codes mono">');
     for (var j = 0; j < round.not_voted.length; j++) {
-      html.push('<span title="' + Live.esc(round.not_voted[j].category) + '">' + Live.esc(round.not_voted[j].code) + '</span> ');
+      html.push('<span title="' + Live.esc(round.not_voted[j].category) + '">' + Live.esc(Live.fmt(T.slip_no, round.not_voted[j])) + '</span> ');
     }
     html.push('</p></details>');
     if (boot.admin) { html.push('<p><button type="button" class="primary" id="close-round" data-round="' + round.id + '">' + Live.esc(T.close) + '</button></p>'); }
     var open = panel.querySelector('details') && panel.querySelector('details').open;
     panel.innerHTML = html.join('');
+    Live.fillBars(panel);
     if (open) { panel.querySelector('details').open = true; }
   }
 
@@ -95,7 +112,10 @@
       html.push('<tr><td>' + Live.esc(r.title) + '<br><small class="muted">' + Live.esc(r.reporter_names.join('、')) + '</small></td>');
       html.push('<td><span class="badge badge-' + (r.status === 'open' ? 'live' : (r.status === 'void' ? 'draft' : 'closed')) + '">' + Live.esc(T['status_' + r.status]) + '</span>');
       if (r.status === 'void') { html.push('<br><small>' + Live.esc(r.void_reason) + '</small>'); }
-      html.push('</td><td class="num">' + (r.status !== 'void' ? r.voted + ' / ' + r.eligible : '') + '</td><td class="actions">');
+      html.push('</td><td class="num">' + (r.status !== 'void' ? r.voted + ' / ' + r.eligible : ''));
+      if (r.status === 'closed') { html.push('<br><small>' + r.valid + ' ' + Live.esc(T.valid) + ' · ' + r.invalid + ' ' + Live.esc(T.invalid) + '</small>'); }
+      html.push('</td><td class="actions">');
+      if (r.status === 'closed') { html.push('<a class="small" target="_blank" rel="noopener" href="' + boot.tally + r.id + '/tally.pdf">' + Live.esc(T.tally) + '</a> '); }
       if (boot.admin && r.status !== 'void') { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
       if (boot.admin && r.status === 'void') { html.push('<button type="button" class="small" data-rerun="' + r.id + '">' + Live.esc(T.rerun) + '</button>'); }
       html.push('</td></tr>');
@@ -137,7 +157,14 @@
       return;
     }
     if (target.id === 'close-round') {
-      if (window.confirm(T.close_confirm)) { act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }); }
+      if (window.confirm(T.close_confirm)) {
+        act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }, function (ack) {
+          // the tally sheet is printed the moment a round closes, to be signed
+          var box = Live.byId('tally-ready');
+          box.innerHTML = Live.esc(T.tally_ready) + ' <a class="button primary" target="_blank" rel="noopener" href="' + boot.tally + ack.round + '/tally.pdf">' + Live.esc(T.tally) + '</a>';
+          box.hidden = false;
+        });
+      }
       return;
     }
     if (target.getAttribute('data-void')) {

@@ -3,7 +3,7 @@
 (function (window, document) {
   'use strict';
 
-  var boot = window.CONSOLE;
+  var boot = window.Live.boot();
   var T = boot.text;
   var Live = window.Live;
   var state = null;
@@ -134,8 +134,8 @@
 
   function drawSpeaker() {
     var phase = state.now.phase ? state.now.phase.key : null;
-    if (phase !== 'comment') { put('speaker-panel', ''); Live.byId('speaker-panel').style.display = 'none'; return; }
-    Live.byId('speaker-panel').style.display = '';
+    if (phase !== 'comment') { put('speaker-panel', ''); Live.byId('speaker-panel').hidden = true; return; }
+    Live.byId('speaker-panel').hidden = false;
     put('speaker-panel', '<h3>' + Live.esc(T.speaker_title) + '</h3><div class="inline-form"><input id="speaker-name" placeholder="' + Live.esc(T.name) + '">' +
       '<input id="speaker-role" placeholder="' + Live.esc(T.role) + '"><button type="button" id="set-speaker">' + Live.esc(T.show_speaker) + '</button>' +
       '<button type="button" class="small" id="clear-speaker">' + Live.esc(T.clear) + '</button></div>');
@@ -144,8 +144,8 @@
   function drawComments() {
     var reporter = focus();
     var panel = Live.byId('comments-panel');
-    if (!reporter) { panel.style.display = 'none'; return; }
-    panel.style.display = '';
+    if (!reporter) { panel.hidden = true; return; }
+    panel.hidden = false;
     var html = ['<h3>' + Live.esc(T.comments) + ' · ' + Live.esc(nameOf(reporter)) + '</h3><div id="comment-list">'];
     for (var i = 0; i < state.comments.length; i++) {
       var c = state.comments[i];

@@ -24,6 +24,17 @@
 
   Live.byId = function (id) { return document.getElementById(id); };
 
+  // Bars drawn as <span data-w="42.5">: their width is set here, through the style
+  // object, because the Content-Security-Policy refuses style attributes in markup.
+  Live.fillBars = function (root) {
+    var bars = root.querySelectorAll('[data-w]');
+    for (var i = 0; i < bars.length; i++) { bars[i].style.width = bars[i].getAttribute('data-w') + '%'; }
+  };
+
+  // The page's start-up data: a JSON block, not an inline script (the Content-Security-
+  // Policy allows only the app's own script files).
+  Live.boot = function () { return JSON.parse(document.getElementById('boot').textContent); };
+
   // Snapshots carry server_time; a ping measures the round trip to refine the offset.
   Live.noteServerTime = function (serverTime) {
     if (typeof serverTime === 'number' && bestRoundTrip === Infinity) {
@@ -74,6 +85,7 @@
     });
     if (handlers.me) { socket.on('me', handlers.me); }
     if (handlers.revoked) { socket.on('revoked', handlers.revoked); }
+    if (handlers.otherDevice) { socket.on('other_device', handlers.otherDevice); }
     // the login behind a console ended (logout elsewhere, password reset): stop here
     socket.on('logged_out', function (data) {
       socket.disconnect();

@@ -4,7 +4,7 @@
 (function (window, document) {
   'use strict';
 
-  var boot = window.PHONE;
+  var boot = window.Live.boot();
   var T = boot.text;
   var Live = window.Live;
   var state = null;      // the meeting's delegate snapshot
@@ -65,6 +65,30 @@
 
   function openRound() { return state && state.round && state.round.status === 'open' ? state.round : null; }
 
+  // Per-meeting quota: the top grades this phone gave in earlier rounds, from its own
+  // acknowledgements (the server never tells any device what a ballot said).
+  function topUsedBefore(roundId) {
+    var prefix = 'sanshu.' + boot.meeting + '.' + boot.token + '.';
+    var used = 0;
+    var keys = [];
+    var i;
+    try { for (i = 0; i < window.localStorage.length; i++) { keys.push(window.localStorage.key(i)); } } catch (e) { keys = []; }
+    for (var key in memory) { if (memory.hasOwnProperty(key)) { keys.push(key); } }
+    for (i = 0; i < keys.length; i++) {
+      if (keys[i] && keys[i].indexOf(prefix) === 0 && keys[i] !== prefix + roundId) {
+        var draft = load(keys[i].substring(prefix.length));
+        if (draft.receipt && typeof draft.receipt.top_used === 'number') { used += draft.receipt.top_used; }
+      }
+    }
+    return used;
+  }
+
+  // The round as the rules see it: with a per-meeting quota, what is left of it.
+  function rulesRound(round) {
+    if (!state || state.scheme.quota_scope !== 'meeting' || round.top_quota === null || round.top_quota === undefined) { return round; }
+    return { id: round.id, reporters: round.reporters, top_quota: Math.max(0, round.top_quota - topUsedBefore(round.id)) };
+  }
+
   function countDone(round, answers) {
     var done = 0;
     for (var i = 0; i < round.reporters.length; i++) {
@@ -96,9 +120,9 @@
   function show(id) {
     var panels = ['panel-status', 'panel-sheet', 'panel-review', 'panel-done'];
     for (var i = 0; i < panels.length; i++) {
-      Live.byId(panels[i]).style.display = panels[i] === id ? '' : 'none';
+      Live.byId(panels[i]).hidden = panels[i] !== id;
     }
-    Live.byId('bar').style.display = id === 'panel-sheet' ? '' : 'none';
+    Live.byId('bar').hidden = id !== 'panel-sheet';
   }
 
   function status(message, tone) {
@@ -168,15 +192,16 @@
   function paintBar(round, draft) {
     var text = Live.fmt(T.progress, { done: countDone(round, draft.answers), total: round.reporters.length });
     if (round.top_quota !== null && round.top_quota !== undefined && state.scheme.mode === 'grade') {
-      var top = window.BallotRules.topUsed(state.scheme, round, draft.answers);
-      text += ' · <span class="' + (top.used > top.limit ? 'over' : '') + '">' + Live.esc(Live.fmt(T.quota, top)) + '</span>';
+      var top = window.BallotRules.topUsed(state.scheme, rulesRound(round), draft.answers);
+      var quotaText = state.scheme.quota_scope === 'meeting' ? T.quota_meeting : T.quota;
+      text += ' · <span class="' + (top.used > top.limit ? 'over' : '') + '">' + Live.esc(Live.fmt(quotaText, top)) + '</span>';
     }
     Live.byId('progress').innerHTML = text;
     Live.byId('sheet-error').innerHTML = draft.error ? '<p class="error">' + Live.esc(T.error) + ' ' + Live.esc(draft.error) + '</p>' : '';
   }
 
   function drawReview(round, draft) {
-    var problems = window.BallotRules.check(state.scheme, round, draft.answers);
+    var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
     var html = ['<h2>' + Live.esc(T.review_title) + '</h2>'];
     if (problems.length) {
       html.push('<ul class="problems">');
@@ -250,8 +275,8 @@
     var panel = Live.byId('panel-question');
     var openFor = state && state.inquiry ? state.inquiry.open_for : null;
     var mine = me && me.questions ? me.questions : [];
-    if (!me || (!me.may_inquire && !mine.length) || (!openFor && !mine.length)) { panel.style.display = 'none'; return; }
-    panel.style.display = '';
+    if (!me || (!me.may_inquire && !mine.length) || (!openFor && !mine.length)) { panel.hidden = true; return; }
+    panel.hidden = false;
     if (openFor && me.may_inquire) {
       if (questionFormFor !== openFor.id) {
         questionFormFor = openFor.id;
@@ -343,7 +368,8 @@
 
   function send(round, draft) {
     // socket.connected, not the online flag: socket.io delivers the snapshots that
-    // arrive with a (re)connect before it fires 'connect'
+    // arrive with a (re)connect before it fires 'connect'. A closed round's pending
+    // ballot is sent once more only to learn whether it arrived before the close.
     if (!draft.pending || !socket || !socket.connected) { render(); return; }
     var pending = draft.pending;
     if (inFlight === pending.submission) { render(); return; }
@@ -367,8 +393,8 @@
         // busy or a passing server fault: keep the ballot and try again shortly
         setTimeout(function () {
           var open = openRound();
-          if (open && open.id === round.id) { send(open, load(open.id)); }
-        }, 3000);
+          if (open && open.id === round.id) { send(open, load(open.id)); } else if (round.closed) { send(round, load(round.id)); }
+        }, 3000 + Math.floor(Math.random() * 2000));
       } else {
         current.pending = null;
         current.editing = true;
@@ -384,7 +410,7 @@
     var round = openRound();
     if (!round) { return; }
     var draft = load(round.id);
-    if (window.BallotRules.check(state.scheme, round, draft.answers).length) { return; }
+    if (window.BallotRules.check(state.scheme, rulesRound(round), draft.answers).length) { return; }
     draft.seq = Math.max(draft.seq || 0, draft.receipt ? draft.receipt.seq : 0) + 1;
     draft.pending = { submission: newSubmissionId(), seq: draft.seq, lines: wireLines(round, draft.answers) };
     draft.error = null;
@@ -393,28 +419,31 @@
     send(round, draft);
   }
 
-  // What the server has stored for this slip settles pending re-sends after a reload or a
-  // lost acknowledgement. The server sends receipts, never a ballot's contents.
+  // What the server has stored for this slip: receipts only (version numbers, or for a
+  // closed round that this slip voted), never what a ballot said. A ballot this phone
+  // still holds unconfirmed is simply sent again: the server answers a re-send from its
+  // store (same submission id), or says the round closed before it arrived.
   function reconcile(roundId) {
     if (!me || !roundId) { return; }
     var draft = load(roundId);
     var stored = me.ballots ? me.ballots[roundId] : null;
     var changed = false;
-    if (stored) {
-      if (draft.pending && draft.pending.submission === stored.submission) {
-        draft.pending = null;
-        draft.receipt = stored;
+    if (stored && !draft.pending) {
+      if (!draft.receipt) {
+        draft.receipt = stored;  // stored before a reload, or from another device
         changed = true;
-      } else if (!draft.pending && (!draft.receipt || draft.receipt.submission !== stored.submission)) {
-        if (draft.receipt && stored.revision > draft.receipt.revision) { draft.notice = T.changed_elsewhere; }
+      } else if (stored.revision && draft.receipt.revision && stored.revision > draft.receipt.revision) {
+        draft.notice = T.changed_elsewhere;  // changed from another device of this slip
         draft.receipt = stored;
-        draft.seq = Math.max(draft.seq || 0, stored.seq);
+        draft.seq = Math.max(draft.seq || 0, stored.seq || 0);
         changed = true;
       }
     }
     if (changed) { save(roundId, draft); }
-    var round = openRound();
-    if (round && round.id === roundId && draft.pending) { send(round, draft); }
+    if (draft.pending) {
+      var round = openRound();
+      send(round && String(round.id) === String(roundId) ? round : { id: roundId, closed: true }, draft);
+    }
   }
 
   function reconcileOpen() {
@@ -505,7 +534,14 @@
     },
     me: function (snapshot) { me = snapshot; reconcileOpen(); render(); },
     refused: function (message) { status(message, 'warn'); },
-    revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); }
+    revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); },
+    // another device opened this slip: the holder must know at once
+    otherDevice: function (data) {
+      var box = Live.byId('shared');
+      box.textContent = (data && data.message) || T.other_device;
+      box.hidden = false;
+      box.className = 'shared-warning alert';
+    }
   });
   // the countdown as this page computes it (server clock, skew corrected)
   window.remainingMs = function () { return state && state.now ? Live.remaining(state.now.timer) : null; };

@@ -3,7 +3,7 @@
 (function (window, document) {
   'use strict';
 
-  var boot = window.SCREEN;
+  var boot = window.Live.boot();
   var T = boot.text;
   var Live = window.Live;
   var state = null;
@@ -16,9 +16,9 @@
     for (var i = 0; i < turnout.categories.length; i++) {
       var c = turnout.categories[i];
       if (!c.eligible) { continue; }
-      html.push('<div class="row"><span>' + Live.esc(c.name) + '</span><div class="bar"><span style="width:' + pct(c.voted, c.eligible) + '%"></span></div><span class="num">' + c.voted + ' / ' + c.eligible + '</span></div>');
+      html.push('<div class="row"><span>' + Live.esc(c.name) + '</span><div class="bar"><span data-w="' + pct(c.voted, c.eligible) + '"></span></div><span class="num">' + c.voted + ' / ' + c.eligible + '</span></div>');
     }
-    html.push('<div class="row total"><span>' + Live.esc(T.total) + '</span><div class="bar"><span style="width:' + pct(turnout.voted, turnout.eligible) + '%"></span></div><span class="num">' + turnout.voted + ' / ' + turnout.eligible + '</span></div>');
+    html.push('<div class="row total"><span>' + Live.esc(T.total) + '</span><div class="bar"><span data-w="' + pct(turnout.voted, turnout.eligible) + '"></span></div><span class="num">' + turnout.voted + ' / ' + turnout.eligible + '</span></div>');
     html.push('</div>');
     return html.join('');
   }
@@ -80,30 +80,33 @@
     return '<p class="phase-label">' + Live.esc(now.phase.label) + '</p><p class="speaker">' + Live.esc(now.item.title) + '</p>' + clock;
   }
 
-  var COLORS = ['#b3261e', '#e8816b', '#f3c6a5', '#9aa4b2', '#5f6b7a', '#c9ced6', '#3d4450', '#e4e7ec'];
-
   function resultsHtml(published) {
     var html = ['<p class="phase-label">' + Live.esc(T.results) + '</p>'];
     var rows = published.rows;
     if (published.level === 'turnout') {
       html.push('<div class="turnout">');
       for (var i = 0; i < rows.length; i++) {
-        html.push('<div class="row"><span>' + Live.esc(rows[i].name) + '</span><div class="bar"><span style="width:' + pct(rows[i].returned, rows[i].issued) + '%"></span></div><span class="num">' + rows[i].returned + ' / ' + rows[i].issued + '</span></div>');
+        html.push('<div class="row"><span>' + Live.esc(rows[i].name) + '</span><div class="bar"><span data-w="' + pct(rows[i].returned, rows[i].issued) + '"></span></div><span class="num">' + rows[i].returned + ' / ' + rows[i].issued + '</span></div>');
       }
       html.push('</div>');
       return html.join('');
     }
     if (!published.numeric) {
       html.push('<div class="legend">');
-      for (var g = 0; g < published.labels.length; g++) { html.push('<span><i style="background:' + COLORS[g] + '"></i>' + Live.esc(published.labels[g]) + '</span>'); }
+      for (var g = 0; g < published.labels.length; g++) { html.push('<span><i class="c' + g + '"></i>' + Live.esc(published.labels[g]) + '</span>'); }
       html.push('</div>');
     }
     html.push('<div class="results' + (rows.length > 12 ? ' many' : '') + '">');
     for (var r = 0; r < rows.length; r++) {
       var row = rows[r];
+      if (row.void) {
+        // a result without a quorum is shown as what it is, never as a grade
+        html.push('<div class="row void"><span>' + Live.esc(row.name) + '</span><div class="void-text">' + Live.esc(row.void_text) + '</div><span class="num"></span></div>');
+        continue;
+      }
       var stack = [];
       for (var k = 0; row.percents && k < row.percents.length; k++) {
-        stack.push('<span style="width:' + row.percents[k] + '%;background:' + COLORS[k] + '" title="' + Live.esc(published.labels[k]) + ' ' + row.percents[k] + '%"></span>');
+        stack.push('<span class="c' + k + '" data-w="' + row.percents[k] + '" title="' + Live.esc(published.labels[k]) + ' ' + row.percents[k] + '%"></span>');
       }
       var tail = published.level === 'ranking'
         ? (row.rank ? row.rank + '. ' : '') + Live.esc(row.final || '—') + ' ' + Live.esc(row.grade || '')
@@ -132,6 +135,7 @@
     if (html !== lastHtml) {
       var main = Live.byId('main');
       main.innerHTML = html;
+      Live.fillBars(main);
       lastHtml = html;
     }
     tick();

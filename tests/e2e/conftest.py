@@ -49,6 +49,7 @@ def organiser_page(browser, live_server):  # type: ignore[no-untyped-def]
 
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # confirmations: the organiser says yes
     page.goto(live_server.base_url + "/login")
     page.fill("input[name=username]", ORGANISER[0])
     page.fill("input[name=password]", ORGANISER[1])

@@ -23,7 +23,7 @@ def make_scene(server):  # type: ignore[no-untyped-def]
         from meeting.meetings import get_meeting
 
         meeting = get_meeting(session, scene.meeting_id)
-        agenda.build_agenda(session, meeting)
+        agenda.build_agenda(session, meeting, per_report_rounds=True)
         askers = [t.secret for t in meeting_tokens(session, meeting, "党组成员")]
         session.commit()
     app.extensions["sanshu.db"].engine.dispose()

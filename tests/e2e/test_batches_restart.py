@@ -25,7 +25,7 @@ def _start_batch(server: LiveServer, session, meeting_id: int) -> str:  # type: 
 
 
 def _state(server: LiveServer, session, meeting_id: int, job: str) -> dict:  # type: ignore[no-untyped-def]
-    return session.get(f"{server.base_url}/meetings/{meeting_id}/letters/jobs/{job}").json()
+    return session.get(f"{server.base_url}/meetings/{meeting_id}/jobs/{job}").json()
 
 
 def test_a_batch_killed_with_the_server_is_reported_and_a_new_one_works(live_server):

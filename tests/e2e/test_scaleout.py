@@ -120,15 +120,13 @@ def test_a_letter_batch_started_on_one_process_is_followed_on_the_other(tmp_path
         deadline = time.time() + 120
         while time.time() < deadline:
             state = on_second.get(
-                f"{second.base_url}/meetings/{scene.meeting_id}/letters/jobs/{job}"
+                f"{second.base_url}/meetings/{scene.meeting_id}/jobs/{job}"
             ).json()
             seen.append(state["status"])
             if state["status"] not in ("queued", "running"):
                 break
             time.sleep(0.2)
-        pdf = on_second.get(
-            f"{second.base_url}/meetings/{scene.meeting_id}/letters/jobs/{job}/batch.pdf"
-        )
+        pdf = on_second.get(f"{second.base_url}/meetings/{scene.meeting_id}/jobs/{job}/file")
     finally:
         first.stop()
         second.stop()

@@ -25,6 +25,9 @@ def test_organiser_sets_up_a_meeting_and_prints_slips(organiser_page, live_serve
     page.fill("input[name=title]", "浏览器测试会议")
     page.fill("input[name=organ_name]", "机关党组")
     page.fill("input[name=held_on]", "2025-01-20")
+    page.dispatch_event("input[name=held_on]", "change")
+    page.click("#year-suggest")  # a January meeting: the suggestion is last year
+    assert page.input_value("input[name=year]") == "2024"
     page.click("button[type=submit]")
     page.wait_for_selector("text=会议已创建")
 

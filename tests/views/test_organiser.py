@@ -97,14 +97,25 @@ def test_create_meeting_and_see_overview(admin_client, db):
             "title": "2024年度述职评议",
             "organ_name": "机关党组",
             "held_on": "2025-01-20",
+            "year": "2024",
             "preset": "democratic",
         },
     )
     assert response.status_code == 302
     meeting = db.query(Meeting).one()
-    assert meeting.year == 2025 and meeting.scheme["name"] == "民主测评"
+    assert meeting.year == 2024 and meeting.scheme["name"] == "民主测评"
     overview = page(admin_client.get(f"/meetings/{meeting.id}"))
     assert "2024年度述职评议" in overview and "会议开始前请先添加述职对象" in overview
+
+
+def test_the_year_is_asked_for_and_nothing_typed_is_lost(admin_client, db):
+    form = {"title": "2024年度述职评议", "organ_name": "机关党组", "held_on": "2025-01-20"}
+    response = admin_client.post("/meetings/new", data=form)
+    text = page(response)
+    assert response.status_code == 200 and "考核年度" in text
+    assert "2024年度述职评议" in text and "机关党组" in text and "2025-01-20" in text
+    assert 'data-value="2024"' in text  # the suggested year: January reviews last year
+    assert db.query(Meeting).count() == 0
 
 
 def test_bad_date_is_explained_and_nothing_is_created(admin_client, db):

@@ -66,12 +66,12 @@ def test_print_batch_renders_every_letter(admin_client, known, tmp_path):
     job = response.headers["Location"].split("job=")[1]
     deadline = time.time() + 120
     while time.time() < deadline:
-        state = admin_client.get(f"/meetings/{known.id}/letters/jobs/{job}").json
+        state = admin_client.get(f"/meetings/{known.id}/jobs/{job}").json
         if state["status"] not in ("queued", "running"):
             break
         time.sleep(0.2)
     assert state["status"] == "done" and state["done"] == state["total"] == 3
-    batch = admin_client.get(f"/meetings/{known.id}/letters/jobs/{job}/batch.pdf")
+    batch = admin_client.get(f"/meetings/{known.id}/jobs/{job}/file")
     data = batch.data
     batch.close()
     import io
@@ -83,6 +83,6 @@ def test_print_batch_renders_every_letter(admin_client, known, tmp_path):
         len(reader.pages) % 2 == 0 and len(reader.pages) == state["pages"]
     )  # duplex: even per letter
     text = squash(pdf_text(data, tmp_path))
-    for name in ("甲同志：", "乙同志：", "丙同志：", "第1页共3页"):
+    for name in ("甲同志：", "乙同志：", "丙同志：", "第1页共2页"):
         assert name in text
-    assert admin_client.get(f"/meetings/{known.id}/letters/jobs/nope").status_code == 404
+    assert admin_client.get(f"/meetings/{known.id}/jobs/nope").status_code == 404

@@ -28,7 +28,7 @@ CONSOLE_TEXT = {
     "total": _l("Total"),
     "valid": _l("valid"),
     "invalid": _l("invalid"),
-    "not_voted": _l("Codes that have not voted ({n})"),
+    "not_voted": _l("Slips that have not voted ({n})"),
     "close": _l("Close the round"),
     "close_confirm": _l("Close the round? Ballots can no longer be sent or changed."),
     "history": _l("Rounds"),
@@ -99,6 +99,11 @@ CONSOLE_TEXT = {
     "reject_reason": _l("Why is the question rejected? (the delegate sees this)"),
     "edit_question": _l("Correct the question"),
     "close_and_move": _l("Scoring is still open. Close the round and move on?"),
+    "tally": _l("Tally sheet"),
+    "tally_ready": _l(
+        "The round is closed. Print its tally sheet for the tellers, the scrutineers and the chair to sign."
+    ),
+    "slip_no": _l("No. {serial} {code}"),
 }
 
 

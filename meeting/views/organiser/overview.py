@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,7 +26,20 @@ STATUS_ACTIONS = {
 }
 
 
-def _form_details() -> dict:
+def suggested_year(day: date | None = None) -> int:
+    """The year a meeting held on ``day`` usually reviews: January-March, the year before.
+
+    Without a day: the date typed in the form, else today.
+    """
+    if day is None:
+        try:
+            day = date.fromisoformat(request.form.get("held_on", "").strip())
+        except ValueError:
+            day = date.today()
+    return day.year - 1 if day.month <= 3 else day.year
+
+
+def _form_details() -> dict[str, Any]:
     held_text = request.form.get("held_on", "").strip()
     try:
         held_on = date.fromisoformat(held_text) if held_text else None
@@ -61,8 +75,15 @@ def meeting_new():
             )
 
         if attempt(create, _l("Meeting created. Next: add the reporters.")):
+            if "meeting" not in created:  # the same form sent twice: made once, go to the list
+                return redirect(url_for("organiser.meetings"))
             return redirect(url_for("organiser.meeting", meeting_id=created["meeting"].id))
-    return render_template("organiser/meeting_form.html", meeting=None, presets=PRESETS)
+    return render_template(
+        "organiser/meeting_form.html",
+        meeting=None,
+        presets=PRESETS,
+        suggested_year=suggested_year(),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -99,7 +120,12 @@ def meeting_edit(meeting_id: int):
         lambda s: meetings.update_meeting(s, item, **_form_details()), _l("Saved.")
     ):
         return redirect(url_for("organiser.meeting", meeting_id=item.id))
-    return render_template("organiser/meeting_form.html", meeting=item, presets=None)
+    return render_template(
+        "organiser/meeting_form.html",
+        meeting=item,
+        presets=None,
+        suggested_year=suggested_year(None if request.method == "POST" else item.held_on),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/status", methods=["POST"])

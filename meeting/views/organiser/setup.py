@@ -9,6 +9,7 @@ from flask_login import current_user
 from ... import guards, meetings, schemes
 from ...db import get_session
 from ...errors import DomainError
+from ...scoring import SMALL_GROUP_MIN
 from ..common import attempt, ensure, flash_error, load_meeting
 from . import bp
 
@@ -81,6 +82,8 @@ def scheme_form_values(data: dict) -> dict:
         "same_grade_invalid": data.get("same_grade_invalid"),
         "trim_extremes": data.get("trim_extremes"),
         "quorum_pct": data.get("quorum_pct", 50),
+        "top_quota_scope": data.get("top_quota_scope") or "ballot",
+        "small_group_min": data.get("small_group_min") or SMALL_GROUP_MIN,
         "assessment_name": data.get("assessment_name", ""),
         "components": schemes.format_components(data.get("components") or []),
         "thresholds": schemes.format_thresholds(data.get("thresholds") or []),
