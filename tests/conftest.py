@@ -227,3 +227,12 @@ def open_console(app: Flask, make_organiser):  # type: ignore[no-untyped-def]
         )
 
     return connect
+
+
+@pytest.fixture
+def signable(db: Session) -> Any:
+    """builders.build_signable_meeting: two scales, a void result, a replaced slip, a
+    category without votes."""
+    from tests.builders import build_signable_meeting
+
+    return build_signable_meeting(db)

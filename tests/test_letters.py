@@ -54,3 +54,101 @@ def test_every_letter_is_a_batch_item_in_reporter_order(db, known):
     assert [item.filename for item in items] == ["001-甲.pdf", "002-乙.pdf", "003-丙.pdf"]
     assert {item.template for item in items} == {"letter.html"}
     json.dumps([item.context for item in items])
+
+
+def test_the_year_comes_from_the_meeting_in_every_letter(db, known):
+    from meeting import meetings
+
+    data = data_for(db, known)
+    context = letters.letter_context(db, known, data, known.reporters[0], date(2024, 2, 5))
+    assert "2023年度" in context["title"] and "2023年度" in context["opening"]
+    meetings.update_meeting(db, known, known.title, known.organ_name, None, 2022)
+    context = letters.letter_context(
+        db, known, data_for(db, known), known.reporters[0], date(2024, 2, 5)
+    )
+    assert "2022年度" in context["title"] and "2023" not in context["title"]
+    assert "{year}" in feedback.letter_settings(known)["title"]  # stored as a placeholder
+
+
+def test_the_rank_is_stated_once(db, known):
+    settings = dict(known.letter or {})
+    settings["show_rank"] = True
+    known.letter = settings
+    data = data_for(db, known)
+    # the default wording says it ({rank_text}): the result paragraph does not repeat it
+    context = letters.letter_context(db, known, data, known.reporters[0], date(2024, 2, 5))
+    assert "排名第 1" in context["opening"] and not context["show_rank"]
+    # a wording without {rank_text}: the result paragraph says it instead
+    known.letter = dict(settings, wording={"好": "你的结果是{grade}。"})
+    context = letters.letter_context(db, known, data, known.reporters[0], date(2024, 2, 5))
+    assert "排名" not in context["opening"] and context["show_rank"]
+
+
+def _wait_for_job(client, meeting, job, timeout=120):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = client.get(f"/meetings/{meeting.id}/jobs/{job}").json
+        if state["status"] not in ("queued", "running"):
+            return state
+        time.sleep(0.2)
+    raise AssertionError("the job did not finish")
+
+
+def test_finalising_records_every_letter_and_locks_the_feedback(admin_client, db, known):
+    import hashlib
+
+    from meeting import meetings
+    from meeting.models import IssuedLetter
+
+    reporter = known.reporters[0]
+    url = f"/meetings/{known.id}/feedback/{reporter.id}"
+    refused = admin_client.post(f"/meetings/{known.id}/letters/finalise", follow_redirects=True)
+    assert "请先结束并封存会议" in refused.get_data(as_text=True)
+    meetings.set_status(db, known, "closed")
+    db.commit()
+    # sealed: ballots are over, the written feedback is not
+    assert (
+        admin_client.post(url, data={"action": "problem_add", "text": "会后补充"}).status_code
+        == 302
+    )
+    started = admin_client.post(f"/meetings/{known.id}/letters/finalise")
+    job = started.headers["Location"].split("job=")[1]
+    assert _wait_for_job(admin_client, known, job)["status"] == "done"
+    db.expire_all()
+    issued = db.query(IssuedLetter).filter_by(meeting_id=known.id).all()
+    assert len(issued) == 3 and db.get(type(known), known.id).finalised_at is not None
+    preview = admin_client.get(f"/meetings/{known.id}/letters/{reporter.id}.pdf")
+    row = next(i for i in issued if i.reporter_id == reporter.id)
+    assert (
+        preview.headers["X-Content-SHA256"]
+        == row.sha256
+        == hashlib.sha256(preview.data).hexdigest()
+    )
+    refused = admin_client.post(url, data={"action": "problem_add", "text": "又一个"})
+    assert refused.status_code == 400 and "已定稿" in refused.get_data(as_text=True)
+    page = admin_client.get(url).get_data(as_text=True)
+    assert '<fieldset class="grid" disabled>' in page  # looks read-only
+    assert len(feedback.list_problems(db, known, reporter.id)) == 1
+    no_reason = admin_client.post(f"/meetings/{known.id}/letters/withdraw", data={"reason": ""})
+    assert no_reason.status_code == 302
+    db.expire_all()
+    assert db.get(type(known), known.id).finalised_at is not None
+    admin_client.post(f"/meetings/{known.id}/letters/withdraw", data={"reason": "改正错字"})
+    db.expire_all()
+    assert db.get(type(known), known.id).finalised_at is None
+    assert all(i.withdrawn_at for i in db.query(IssuedLetter).filter_by(meeting_id=known.id))
+
+
+def test_a_refused_list_entry_keeps_what_was_typed(admin_client, known):
+    reporter = known.reporters[0]
+    form = {
+        "action": "rect_add",
+        "item": "整改党建台账",
+        "measure": "每月检查",
+        "deadline": "2024/13/40",
+    }
+    refused = admin_client.post(f"/meetings/{known.id}/feedback/{reporter.id}", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "整改党建台账" in page and "每月检查" in page

@@ -174,3 +174,22 @@ def test_forged_agenda_events_are_refused(app, scene, make_meeting, db, join_pho
         assert ack["ok"] is False, (event, ack)
     phone = join_phone(asker)
     assert phone.emit("agenda_next", {}, callback=True)["ok"] is False
+
+
+def test_a_double_click_records_a_comment_once(app, db, scene):
+    from meeting.models import Comment
+
+    meeting, chair, _asker = scene
+    payload = {
+        "reporter": meeting.reporters[0].id,
+        "name": "王书记",
+        "role": "党组书记",
+        "summary": "抓党建工作思路清晰",
+        "once": "double-click-key-0001",
+    }
+    first = chair.emit("comment_add", dict(payload), callback=True)
+    second = chair.emit("comment_add", dict(payload), callback=True)
+    assert first["ok"] and second["ok"] and first["comment"] == second["comment"]
+    assert db.query(Comment).count() == 1
+    third = chair.emit("comment_add", dict(payload, once="another-click-key-02"), callback=True)
+    assert third["ok"] and db.query(Comment).count() == 2

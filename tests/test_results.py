@@ -187,3 +187,152 @@ def test_a_closed_meeting_keeps_its_results_and_letters(admin_client, db, known,
     assert "75.60" in page
     letter = admin_client.get(f"/meetings/{known.id}/letters/{known.reporters[1].id}.pdf")
     assert "75.60" in squash(pdf_text(letter.data, tmp_path))
+
+
+# --------------------------------------------------------------------------- signable documents
+
+
+def test_a_dimension_with_its_own_scale_is_printed_under_its_own_grades(
+    admin_client, db, signable, tmp_path
+):
+    data = data_for(db, signable)
+    jia = next(r for r in data["reporters"] if r["name"] == "甲")
+    groups = [(g["labels"], [line["name"] for line in g["lines"]]) for g in jia["line_groups"]]
+    assert groups == [
+        (["好", "较好", "一般", "差"], ["抓基层党建工作", "履行管党治党政治责任"]),
+        (["满意", "基本满意", "不满意"], ["执行廉洁自律"]),
+        (["好", "较好", "一般", "差"], ["综合评价"]),
+    ]
+    clean = next(line for line in jia["lines"] if line["key"] == "d3")
+    assert clean["counts"] == [4, 2, 0] and clean["points"] == ["100", "80", "50"]
+    # every rules text names both scales
+    assert "满意 100、基本满意 80、不满意 50（执行廉洁自律）" in data["footnotes"][0]
+    assert "好 100、较好 80、一般 60、差 40" in data["footnotes"][0]
+
+    page = admin_client.get(f"/meetings/{signable.id}/results").get_data(as_text=True)
+    detail = page[page.index('id="r' + str(jia["id"])) :]
+    detail = detail[: detail.index("</section>")]
+    header = detail[detail.index("执行廉洁自律") - 600 : detail.index("执行廉洁自律")]
+    assert "满意" in header and "基本满意" in header  # the line sits under its own header
+
+    sheet = load_workbook(
+        io.BytesIO(admin_client.get(f"/meetings/{signable.id}/results/summary.xlsx").data)
+    ).worksheets[1]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    line = rows.index(["甲", "执行廉洁自律", 4, 66.7, 2, 33.3, 0, 0, 0, 93.33])
+    assert rows[line - 1][2:8] == [
+        "满意（票）",
+        "满意 %",
+        "基本满意（票）",
+        "基本满意 %",
+        "不满意（票）",
+        "不满意 %",
+    ]
+
+    letter = admin_client.get(f"/meetings/{signable.id}/letters/{jia['id']}.pdf")
+    lines = [line.split() for line in pdf_text(letter.data, tmp_path, layout=True).splitlines()]
+    row = lines.index(["执行廉洁自律", "4", "2", "0", "0", "93.33"])  # no grade of the other scale
+    header = next(line for line in reversed(lines[:row]) if line and line[0] == "测评项目")
+    assert header == ["测评项目", "满意", "基本满意", "不满意", "不了解", "得分"]
+
+
+def test_a_void_result_reads_as_void_on_every_surface(admin_client, db, signable, tmp_path):
+    data = data_for(db, signable)
+    bing = next(r for r in data["reporters"] if r["name"] == "丙")
+    void = "结果无效（回收 2 张 / 发放 9 张，未达 5 张）"
+    assert bing["void"] and bing["void_text"] == void
+    assert bing["final"] is None and bing["grade"] is None and bing["rank"] is None
+    assert bing["assessment"] is None and bing["top_rate"] is None
+
+    page = admin_client.get(f"/meetings/{signable.id}/results").get_data(as_text=True)
+    assert void in page
+    xlsx = load_workbook(
+        io.BytesIO(admin_client.get(f"/meetings/{signable.id}/results/summary.xlsx").data)
+    ).worksheets[0]
+    row = next(r for r in xlsx.iter_rows(values_only=True) if r[1] == "丙")
+    assert row[0] is None and "结果无效" in row[-2] and void in row[-1]
+    summary = squash(
+        pdf_text(admin_client.get(f"/meetings/{signable.id}/results/summary.pdf").data, tmp_path)
+    )
+    assert squash(void) in summary
+    letter = squash(
+        pdf_text(
+            admin_client.get(f"/meetings/{signable.id}/letters/{bing['id']}.pdf").data, tmp_path
+        )
+    )
+    assert squash(void) in letter and "评议等次为" not in letter and "希望" not in letter
+    assert "另行组织测评" in letter  # its own wording
+
+    published = results.publish(db, signable, "ranking", data, "2024-01-30T10:00:00")
+    row = next(r for r in published["rows"] if r["name"] == "丙")
+    assert row["void"] and "final" not in row and "grade" not in row and "rank" not in row
+
+
+def test_every_surface_prints_the_same_digits(admin_client, db, signable, tmp_path):
+    data = data_for(db, signable)
+    expected = {r["name"]: r for r in data["reporters"]}
+    assert (expected["甲"]["final"], expected["乙"]["final"]) == ("83.33", "73.33")
+    assert expected["甲"]["left_out"] == ["纪委委员"]  # no votes: left out, weights scaled up
+    assert expected["甲"]["participation"]["issued"] == 9  # the replaced slip counts once
+
+    page = admin_client.get(f"/meetings/{signable.id}/results").get_data(as_text=True)
+    summary = squash(
+        pdf_text(admin_client.get(f"/meetings/{signable.id}/results/summary.pdf").data, tmp_path)
+    )
+    screen = results.publish(db, signable, "ranking", data, "t")["rows"]
+    for name in ("甲", "乙"):
+        r = expected[name]
+        for value in (r["final"], r["top_rate"], r["approval_rate"], r["grade"]):
+            assert value in page and value in summary
+        letter = squash(
+            pdf_text(
+                admin_client.get(f"/meetings/{signable.id}/letters/{r['id']}.pdf").data, tmp_path
+            )
+        )
+        assert f"综合得分{r['final']}分" in letter and f"“{r['grade']}”" in letter
+        assert next(row for row in screen if row["name"] == name)["final"] == r["final"]
+    tally = squash(
+        pdf_text(admin_client.get(f"/meetings/{signable.id}/rounds/1/tally.pdf").data, tmp_path)
+    )
+    assert "合计9660" in tally  # issued, returned, valid, invalid: the replaced slip once
+
+
+def test_publishing_waits_for_the_open_round(db, live_meeting):
+    data_open = rounds.open_round(db, live_meeting, [live_meeting.reporters[0].id])
+    assert data_open.status == "open"
+    data = data_for(db, live_meeting)
+    from meeting.errors import Conflict
+
+    with pytest.raises(Conflict, match="尚未结束"):
+        results.publish(db, live_meeting, "turnout", data, "t")
+
+
+def test_a_small_category_counts_but_shows_no_breakdown(db, live_meeting):
+    """live_meeting: 纪委委员 has one slip; with its only voter it would show that vote."""
+    from meeting import ballots, tokens
+    from tests.helpers import full_lines
+
+    scoring_round = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
+    slips = tokens.list_tokens(db, live_meeting)
+    for n, slip in enumerate(slips[:10]):
+        payload = {
+            "round": scoring_round.id,
+            "submission": f"small-{n:04d}",
+            "seq": 1,
+            "lines": full_lines(live_meeting, scoring_round),
+        }
+        ballots.submit_ballot(db, slip.id, payload)
+    rounds.close_round(db, scoring_round)
+    data = data_for(db, live_meeting)
+    first = data["reporters"][0]
+    by_category = {c["category"]: c for c in first["by_category"]}
+    # 纪委委员: 1 voter (hidden); 党组成员 and 党委委员: 2 voters each (hidden too)
+    for name in ("纪委委员", "党组成员", "党委委员"):
+        assert by_category[name]["hidden"] and by_category[name]["mean"] is None
+        assert by_category[name]["valid"] is None
+    assert not by_category["党支部书记及支委"]["hidden"]
+    assert first["final"] is not None  # every category still counts in the score
+    assert any("少于 3 人" in note for note in data["footnotes"])

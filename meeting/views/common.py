@@ -95,11 +95,12 @@ def file_response(
     """Bytes or a file as a download (or shown in the browser) under a Chinese file name.
 
     Flask's send_file writes both an ASCII fallback and the RFC 5987 ``filename*``, so
-    every browser shows the Chinese name.
+    every browser shows the Chinese name. A file is read whole (letters, batches and
+    archives are a few MB at most): no file handle outlives the request.
     """
-    source: Any = io.BytesIO(data or b"") if path is None else str(path)
+    content = Path(path).read_bytes() if path is not None else (data or b"")
     return send_file(
-        source,
+        io.BytesIO(content),
         mimetype=mimetype,
         as_attachment=not inline,
         download_name=filename,

@@ -313,3 +313,21 @@ def test_revoked_slip_is_left_out_of_the_print(admin_client, make_meeting, db, t
         admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf?token={new.id}").data, tmp_path
     )
     assert tokens.format_code(new.code) in single and tokens.format_code(kept.code) not in single
+
+
+def test_a_form_sent_twice_creates_once(admin_client, db):
+    form = {
+        "title": "会议",
+        "organ_name": "机关党组",
+        "year": "2024",
+        "once": "form-key-000000000001",
+    }
+    assert admin_client.post("/meetings/new", data=form).status_code == 302
+    assert admin_client.post("/meetings/new", data=form).status_code == 302
+    assert db.query(Meeting).count() == 1
+
+
+def test_the_console_page_renders(admin_client, make_meeting):
+    meeting = make_meeting(status="live")
+    page = admin_client.get(f"/meetings/{meeting.id}/console")
+    assert page.status_code == 200 and 'id="boot"' in page.get_data(as_text=True)
