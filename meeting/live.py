@@ -32,6 +32,7 @@ from . import (
     inquiries,
     rounds,
     snapshots,
+    throttle,
     tokens,
     wire,
 )
@@ -50,6 +51,9 @@ from .pushing import (
 )
 
 MAX_PAYLOAD_BYTES = 64 * 1024
+# One delegate, one slip: a few devices (a phone and a tablet, a page reloaded) but not a
+# fleet of sockets sharing one slip's budget.
+MAX_SOCKETS_PER_SLIP = 3
 
 
 def _refuse(message: Any) -> ConnectionRefusedError:
@@ -83,6 +87,15 @@ def _connect_delegate(db: Session, sid: str) -> None:
         token = tokens.check_token(db, held.get("t"))
     except errors.DomainError as error:
         raise _refuse(error.message) from None
+    if not throttle.allow("connects", f"slip{token.id}"):
+        raise _refuse(_l("Too many connections in a short time; please wait a moment."))
+    open_sockets = sum(
+        1 for i in connections.values() if i.role == "delegate" and i.token_id == token.id
+    )
+    if open_sockets >= MAX_SOCKETS_PER_SLIP:
+        raise _refuse(
+            _l("This slip is open on too many devices or pages; close the others and try again.")
+        )
     connections[sid] = Identity("delegate", token.meeting_id, token_id=token.id)
     join_room(meeting_room(token.meeting_id, "delegates"))
     join_room(token_room(token.id))

@@ -203,5 +203,7 @@ def notify_token(token_id: int, event: str, data: dict[str, Any]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Each app gets its own pusher."""
+    """Each app gets its own pusher; a new app (one per process, one per test) starts with
+    no sockets."""
+    connections.clear()
     app.extensions["sanshu.live"] = Pusher()

@@ -117,7 +117,11 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     except DefusedXmlException as exc:
         raise Unreadable("unsafe_xml") from exc
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise Unreadable("not_xlsx") from exc
+        # openpyxl wraps what the XML parser raised in a ValueError of its own
+        cause = exc.__cause__ or exc.__context__
+        raise Unreadable(
+            "unsafe_xml" if isinstance(cause, DefusedXmlException) else "not_xlsx"
+        ) from exc
     try:
         sheet = workbook.worksheets[0]
         rows = []

@@ -30,6 +30,9 @@ class Phone:
     latencies_ms: list[float] = field(default_factory=list)
     reconnects: int = 0
     connects: int = 0
+    notices: list[tuple[str, Any]] = field(default_factory=list)  # every other event
+    states: int = 0
+    refused: str = ""
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
     seq: int = 0
@@ -70,10 +73,19 @@ class Phone:
         @self.sio.on("state")
         async def _state(data: dict[str, Any]) -> None:
             self.state = data
+            self.states += 1
 
         @self.sio.on("me")
         async def _me(data: dict[str, Any]) -> None:
             self.me = data
+
+        @self.sio.on("connect_error")
+        async def _refused(data: Any = None) -> None:
+            self.refused = str(data.get("message", data) if isinstance(data, dict) else data)
+
+        @self.sio.on("*")
+        async def _other(event: str, *data: Any) -> None:
+            self.notices.append((event, data[0] if data else None))
 
         await self.sio.connect(
             self.base_url,
