@@ -83,3 +83,15 @@ def full_lines(meeting, round_or_ids, grade=None, overrides: dict | None = None)
         for i, rid in enumerate(ids)
         for line in scheme.lines
     ]
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 30000) -> None:  # type: ignore[no-untyped-def]
+    """Playwright's wait_for_function, polled from here: the pages' Content-Security-Policy
+    refuses the eval that wait_for_function's in-page polling needs."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)

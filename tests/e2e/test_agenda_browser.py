@@ -8,6 +8,7 @@ from meeting import agenda
 from meeting.db import get_session
 from meeting.models import Category, Comment, Inquiry
 from tests.builders import build_meeting
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -51,7 +52,8 @@ def text(page, selector: str) -> str:
 
 
 def wait_text(page, selector: str, fragment: str, timeout: int = 10000) -> None:
-    page.wait_for_function(
+    wait_until(
+        page,
         "([sel, frag]) => { const el = document.querySelector(sel); return !!el && el.innerText.indexOf(frag) >= 0; }",
         arg=[selector, fragment],
         timeout=timeout,

@@ -11,6 +11,7 @@ from meeting import agenda
 from meeting.db import get_session
 from meeting.meetings import get_meeting
 from tests.builders import build_meeting
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -44,7 +45,7 @@ def test_countdown_agrees_across_screens_and_survives_a_restart(
     console.goto(f"{base}/meetings/{scene.meeting_id}/console")
     pages = [screen, phone, console]
     for page in pages:
-        page.wait_for_function("window.remainingMs && window.remainingMs() !== null")
+        wait_until(page, "window.remainingMs && window.remainingMs() !== null")
     time.sleep(2.5)  # the second clock sync has happened on every page
 
     def readings() -> list[float]:
@@ -57,9 +58,11 @@ def test_countdown_agrees_across_screens_and_survives_a_restart(
     live_server.kill()
     killed_at = time.time()
     live_server.start()
-    screen.wait_for_function("document.getElementById('link').innerText === ''", timeout=30000)
-    phone.wait_for_function(
-        "document.getElementById('connection').className.indexOf('online') >= 0", timeout=30000
+    wait_until(screen, "document.getElementById('link').innerText === ''", timeout=30000)
+    wait_until(
+        phone,
+        "document.getElementById('connection').className.indexOf('online') >= 0",
+        timeout=30000,
     )
     time.sleep(2.5)
     after = readings()

@@ -6,6 +6,7 @@ import pytest
 
 from meeting.db import get_session
 from tests.builders import build_known_meeting
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -37,7 +38,7 @@ def test_published_results_appear_on_the_projector(browser, live_server, organis
 
     page.select_option("#publish-form select[name=level]", "ranking")
     page.click("#publish-form button[type=submit]")
-    screen.wait_for_function("document.querySelector('#main').innerText.indexOf('75.60') >= 0")
+    wait_until(screen, "document.querySelector('#main').innerText.indexOf('75.60') >= 0")
     rows = screen.locator(".results .row").all_inner_texts()
     assert "1. 90.00 好" in rows[0] and "2. 75.60 一般" in rows[1] and "3. 52.00 差" in rows[2]
     widths = (

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from meeting.db import get_session
 from meeting.models import Ballot
 from tests.builders import build_meeting
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -74,11 +75,11 @@ def test_phone_scores_projector_follows_organiser_closes(browser, live_server, o
     phone.wait_for_selector("#panel-done .ok")
     assert "已提交" in phone.inner_text("#panel-done")
 
-    screen.wait_for_function(
-        "document.querySelector('.turnout .row.total').innerText.indexOf('1 / 10') >= 0"
+    wait_until(
+        screen, "document.querySelector('.turnout .row.total').innerText.indexOf('1 / 10') >= 0"
     )
     assert "较好" not in screen.inner_text("body")  # no grades on the projector
-    console.wait_for_function("document.getElementById('voted-total').innerText === '1'")
+    wait_until(console, "document.getElementById('voted-total').innerText === '1'")
 
     # a submitted ballot shows as submitted after a reload
     phone.reload()
@@ -86,8 +87,8 @@ def test_phone_scores_projector_follows_organiser_closes(browser, live_server, o
 
     console.once("dialog", lambda dialog: dialog.accept())
     console.click("#close-round")
-    phone.wait_for_function(
-        "document.getElementById('panel-status').innerText.indexOf('本轮测评已结束') >= 0"
+    wait_until(
+        phone, "document.getElementById('panel-status').innerText.indexOf('本轮测评已结束') >= 0"
     )
     screen.wait_for_selector(".round-state.closed")
 
@@ -106,8 +107,10 @@ def test_phone_offline_keeps_the_ballot_and_sends_it_when_back(browser, live_ser
     fill_sheet(phone, 2, 4)
     phone.click("#check")
     context.set_offline(True)
-    phone.wait_for_function(
-        "document.getElementById('connection').className.indexOf('offline') >= 0", timeout=30000
+    wait_until(
+        phone,
+        "document.getElementById('connection').className.indexOf('offline') >= 0",
+        timeout=30000,
     )
     phone.click("#confirm")
     phone.wait_for_selector("#panel-done .pending")
