@@ -28,14 +28,10 @@ import argparse  # noqa: E402
 import gc  # noqa: E402
 import resource  # noqa: E402
 
-from sqlalchemy import select  # noqa: E402
-
 from meeting import create_app, pdf  # noqa: E402
-from meeting.cli import prepare  # noqa: E402
-from meeting.db import get_session  # noqa: E402
+from meeting.cli import banner, prepare  # noqa: E402
 from meeting.extensions import socketio  # noqa: E402
-from meeting.models import ACTIVE, BallotToken, Meeting  # noqa: E402
-from meeting.network import lan_address  # noqa: E402
+from meeting.wsgi import QuietLog  # noqa: E402
 
 MAX_CONNECTIONS = 10_000
 
@@ -47,36 +43,6 @@ def raise_open_file_limit() -> int:
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def banner(app, host: str, port: int, info: dict) -> str:
-    """What the operator sees at start: the addresses, and for the demo meeting only (its
-    slips are not secret) the projector and a sample delegate link."""
-    base = (
-        app.config.get("PUBLIC_URL")
-        or f"http://{lan_address() if host == '0.0.0.0' else host}:{port}"
-    )
-    base = base.rstrip("/")
-    lines = ["", "Sanshu is running.", f"  Organiser: {base}/login"]
-    if info.get("password"):
-        lines.append(f"             first login: admin / {info['password']}  (shown once, note it)")
-    else:
-        lines.append("             (forgot the password? flask --app meeting reset-password admin)")
-    with app.app_context():
-        session = get_session()
-        meeting = session.get(Meeting, info["demo_id"]) if info.get("demo_id") else None
-        if meeting is not None:
-            lines.append(f"  Projector: {base}/screen/{meeting.id}/{meeting.screen_key}")
-            token = session.scalars(
-                select(BallotToken)
-                .where(BallotToken.meeting_id == meeting.id, BallotToken.status == ACTIVE)
-                .order_by(BallotToken.serial)
-            ).first()
-            if token is not None:
-                lines.append(f"  Delegate (sample slip): {base}/b/{token.secret}")
-            lines.append(f"  Delegates can also type their code at {base}/j")
-    lines.append("")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,6 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     options: dict = {"log_output": bool(os.environ.get("MEETING_ACCESS_LOG"))}
     if ASYNC_MODE == "eventlet":
         options["max_size"] = MAX_CONNECTIONS
+        if not options["log_output"]:
+            options["log"] = QuietLog(app.logger)  # junk request lines: one line per 10 s
+    elif ASYNC_MODE == "gevent":
+        options["error_log"] = QuietLog(app.logger)
     elif ASYNC_MODE == "threading":
         options["allow_unsafe_werkzeug"] = True
     socketio.run(app, host=args.host, port=args.port, **options)

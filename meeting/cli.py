@@ -1,4 +1,4 @@
-"""Flask CLI commands: organisers, demo meeting, one-step preparation for `make run`."""
+"""Flask CLI commands: organisers, demo meeting, one-step preparation and start-up banner."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from . import accounts, batches, db, demo
 from .db import database, get_session
 from .errors import DomainError
-from .models import ROLE_ADMIN, ROLE_CLERK, Meeting
+from .models import ACTIVE, ROLE_ADMIN, ROLE_CLERK, BallotToken, Meeting
+from .network import lan_address
 
 
 def init_app(app: Flask) -> None:
@@ -88,3 +89,33 @@ def prepare_command(demo: bool) -> None:
     result = prepare(current_app._get_current_object(), demo)  # type: ignore[attr-defined]
     if result["password"]:
         click.echo(f"organiser login: admin / {result['password']}")
+
+
+def banner(app: Flask, host: str, port: int, info: dict) -> str:
+    """What the operator sees at start: the addresses, and for the demo meeting only (its
+    slips are not secret) the projector and a sample delegate link."""
+    base = (
+        app.config.get("PUBLIC_URL")
+        or f"http://{lan_address() if host == '0.0.0.0' else host}:{port}"
+    )
+    base = base.rstrip("/")
+    lines = ["", "Sanshu is running.", f"  Organiser: {base}/login"]
+    if info.get("password"):
+        lines.append(f"             first login: admin / {info['password']}  (shown once, note it)")
+    else:
+        lines.append("             (forgot the password? flask --app meeting reset-password admin)")
+    with app.app_context():
+        session = get_session()
+        meeting = session.get(Meeting, info["demo_id"]) if info.get("demo_id") else None
+        if meeting is not None:
+            lines.append(f"  Projector: {base}/screen/{meeting.id}/{meeting.screen_key}")
+            token = session.scalars(
+                select(BallotToken)
+                .where(BallotToken.meeting_id == meeting.id, BallotToken.status == ACTIVE)
+                .order_by(BallotToken.serial)
+            ).first()
+            if token is not None:
+                lines.append(f"  Delegate (sample slip): {base}/b/{token.secret}")
+            lines.append(f"  Delegates can also type their code at {base}/j")
+    lines.append("")
+    return "\n".join(lines)

@@ -182,10 +182,10 @@ def test_a_clerk_moderates_but_reaches_nothing_else(server, scene):
 
 
 def test_the_start_up_banner_shows_slips_only_of_the_demo_meeting(server):
-    import app as entry
+    from meeting.cli import banner
 
     server.scene(reporters_count=2, delegates=5)
     application = server.app()
-    text = entry.banner(application, "127.0.0.1", 5000, {"password": None, "demo_id": None})
+    text = banner(application, "127.0.0.1", 5000, {"password": None, "demo_id": None})
     assert "/b/" not in text and "/screen/" not in text
     application.extensions["sanshu.db"].engine.dispose()
