@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,14 +115,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 # ?lang= picks one of these (kept in the session); anything else falls back to Chinese.
 LANGUAGES = {"zh_CN": "zh_CN", "zh": "zh_CN", "en": "en"}
+# parsed once: Flask-Babel parses what the selector returns on every request and socket
+# event, unless it is a Locale already
+_LOCALES = {name: Locale.parse(name) for name in set(LANGUAGES.values())}
 
 
-def _select_locale() -> str:
+def _select_locale() -> Locale:
     """Chinese by default; ``?lang=en`` shows the English source texts."""
     if not has_request_context():
-        return "zh_CN"
+        return _LOCALES["zh_CN"]
     lang = request.args.get("lang")
     if lang is not None:
         session["lang"] = LANGUAGES.get(lang, "zh_CN")
     chosen = session.get("lang")
-    return str(chosen) if chosen in LANGUAGES.values() else "zh_CN"
+    return _LOCALES[chosen] if chosen in _LOCALES else _LOCALES["zh_CN"]

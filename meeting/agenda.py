@@ -178,7 +178,7 @@ def add_item(
     reporter = None
     if kind == REPORT:
         reporter = next((r for r in meeting.reporters if r.id == reporter_id), None)
-        if reporter is None:
+        if reporter is None or not is_id(reporter_id):
             raise errors.NotFound(_l("This reporter does not exist."))
     title = (title or "").strip()[:200]
     if not title:

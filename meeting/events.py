@@ -33,6 +33,7 @@ from .db import get_session, is_transient, run_transaction
 from .extensions import socketio
 from .models import Meeting, Organiser
 from .pushing import Identity, connections, mark_changed
+from .wsgi import QuietLog
 
 # Events python-socketio gives a meaning of its own; a client sending one as an ordinary
 # event would re-run the connect handler or strip the socket's identity.
@@ -106,6 +107,8 @@ def delegate_identity() -> Identity:
 def organiser_identity(db: Session) -> tuple[Identity, Organiser]:
     """The console's identity and organiser, while its login is live (else log in again)."""
     ident = identity("organiser")
+    if not throttle.allow("console_events", ident.login):
+        raise errors.Conflict(_l("Too many requests; please wait a moment."), retry=True)
     organiser = accounts.live_login(db, ident.login, current_app.config["ORGANISER_IDLE_MINUTES"])
     if organiser is None or organiser.id != ident.organiser_id:
         raise errors.Forbidden(LOGIN_AGAIN)
@@ -115,13 +118,24 @@ def organiser_identity(db: Session) -> tuple[Identity, Organiser]:
 # --------------------------------------------------------------------------- registration
 
 
+class _Several:
+    """Stands for the payload of an event sent with several arguments (always refused)."""
+
+
+def _one(args: tuple[Any, ...]) -> Any:
+    """An event's single payload; none is None, several is refused as malformed."""
+    if not args:
+        return None
+    return args[0] if len(args) == 1 else _Several()
+
+
 def delegate_event(name: str) -> Callable[[DelegateHandler], DelegateHandler]:
     """Register a phone's event; the handler gets the identity and the cleaned payload."""
 
     def register(handler: DelegateHandler) -> DelegateHandler:
         @wraps(handler)
-        def on_event(payload: Any = None) -> dict[str, Any]:
-            return acked(name, lambda: handler(delegate_identity(), wire.payload(payload)))
+        def on_event(*args: Any) -> dict[str, Any]:
+            return acked(name, lambda: handler(delegate_identity(), wire.payload(_one(args))))
 
         socketio.on_event(name, on_event)
         return handler
@@ -166,8 +180,8 @@ def organiser_event(
             return {"ok": True, **result}
 
         @wraps(action)
-        def on_event(payload: Any = None) -> dict[str, Any]:
-            return acked(name, lambda: run(payload))
+        def on_event(*args: Any) -> dict[str, Any]:
+            return acked(name, lambda: run(_one(args)))
 
         socketio.on_event(name, on_event)
         return action
@@ -179,7 +193,11 @@ def public_event(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], 
     """Register an event any connected socket may send (no database, no identity)."""
 
     def register(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        socketio.on_event(name, handler)
+        @wraps(handler)
+        def on_event(*args: Any) -> Any:
+            return handler(_one(args))
+
+        socketio.on_event(name, on_event)
         return handler
 
     return register
@@ -188,7 +206,7 @@ def public_event(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], 
 # --------------------------------------------------------------------------- reserved names
 
 # The name a dropped event is given: no client can send it (the guard renames anything
-# that would collide), and its only handler logs one throttled line.
+# that would collide), and no handler has it.
 DROPPED = "\x00dropped"
 
 
@@ -202,9 +220,22 @@ class GuardedPacket(socketio_packet.Packet):
     ``decode``) is the public place to stop them: such events become DROPPED.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("encoded_packet") == "":  # an empty message: nothing was decoded
+            self.attachment_count = self._drop("empty packet")
+
     def decode(self, encoded_packet: Any) -> Any:
-        attachments = super().decode(encoded_packet)
-        if self.packet_type in (socketio_packet.EVENT, socketio_packet.BINARY_EVENT):
+        try:
+            attachments = super().decode(encoded_packet)
+        except Exception:  # not JSON, nested beyond reason, a bad id: junk, not an error
+            return self._drop("malformed packet")
+        kind = self.packet_type
+        if kind in (socketio_packet.BINARY_EVENT, socketio_packet.BINARY_ACK) or attachments:
+            # the app sends and expects no binary data; an attachment that never comes
+            # would leave the session waiting for it
+            return self._drop("binary packet")
+        if kind == socketio_packet.EVENT:
             data = getattr(self, "data", None)
             if (
                 not isinstance(data, list)
@@ -214,16 +245,22 @@ class GuardedPacket(socketio_packet.Packet):
                 or data[0] == DROPPED
             ):
                 name = data[0] if isinstance(data, list) and data else None
-                self.data = [DROPPED, str(name)[:40]]
+                return self._drop(f"event {str(name)[:40]!r}")
+        elif kind not in (socketio_packet.CONNECT, socketio_packet.DISCONNECT, socketio_packet.ACK):
+            return self._drop(f"packet type {str(kind)[:10]!r}")  # CONNECT_ERROR, unknown
         return attachments
 
+    def _drop(self, what: str) -> int:
+        """Turn this packet into an event no handler has (python-socketio then does nothing
+        with it, not even an ack) and note it in the quiet log."""
+        self.packet_type = socketio_packet.EVENT
+        self.namespace = None
+        self.id = None
+        self.data = [DROPPED]
+        JUNK_LOG.write(f"client junk dropped: {what}")
+        return 0
 
-@socketio.on(DROPPED)
-def on_dropped(name: Any = None, *_: Any) -> None:
-    """A dropped event: one log line per client address every 10 seconds, nothing else."""
-    address = request.remote_addr or "?"
-    try:
-        if throttle.allow("client_garbage", address):
-            log.warning("client %s: event %r dropped", address, name)
-    except Exception:  # the throttle's storage is down: stay quiet rather than fail
-        return
+
+# One line every 10 s at most about dropped junk (with how many were left out): junk costs
+# no request context, no database and no log flood.
+JUNK_LOG = QuietLog(log)

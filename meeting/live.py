@@ -47,6 +47,7 @@ from .pushing import (
     login_room,
     mark_changed,
     meeting_room,
+    shared_snapshot,
     token_room,
 )
 
@@ -103,7 +104,7 @@ def _connect_delegate(db: Session, sid: str) -> None:
         socketio.emit("other_device", {"message": str(tokens.OTHER_DEVICE)}, to=sid)
     meeting = db.get(Meeting, token.meeting_id)
     assert meeting is not None
-    state = snapshots.delegate_state(db, meeting)
+    state = shared_snapshot(meeting, "delegates")
     me = snapshots.delegate_me(db, token)
     db.rollback()
     socketio.emit("state", state, to=sid)
@@ -121,7 +122,7 @@ def _connect_screen(db: Session, sid: str, auth: dict[str, Any]) -> None:
         raise _refuse(_l("This projector address is not valid."))
     connections[sid] = Identity("screen", meeting.id)
     join_room(meeting_room(meeting.id, "screen"))
-    state = snapshots.screen_state(db, meeting)
+    state = shared_snapshot(meeting, "screen")
     db.rollback()
     socketio.emit("state", state, to=sid)
 
@@ -182,7 +183,7 @@ def on_sync(ident: Identity, _payload: dict[str, Any]) -> dict[str, Any]:
     assert meeting is not None
     result = {
         "ok": True,
-        "state": snapshots.delegate_state(db, meeting),
+        "state": shared_snapshot(meeting, "delegates"),
         "me": snapshots.delegate_me(db, token),
     }
     db.rollback()
@@ -245,11 +246,17 @@ def _now() -> int:
     return snapshots.server_time()
 
 
+def _version(payload: dict[str, Any]) -> int | None:
+    """The agenda version the console saw (a whole number; missing means "do not check")."""
+    value = payload.get("version")
+    return None if value is None else wire.integer(value, 0, 2**31 - 1)
+
+
 @organiser_event("agenda_start")
 def on_agenda_start(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
 ) -> None:
-    agenda.start(db, meeting, _now(), organiser, payload.get("version"))
+    agenda.start(db, meeting, _now(), organiser, _version(payload))
 
 
 @organiser_event("agenda_next")
@@ -257,7 +264,7 @@ def on_agenda_next(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
 ) -> None:
     close = wire.flag(payload.get("close_round"))
-    agenda.advance(db, meeting, _now(), close, organiser, payload.get("version"))
+    agenda.advance(db, meeting, _now(), close, organiser, _version(payload))
 
 
 @organiser_event("agenda_back")
@@ -265,7 +272,7 @@ def on_agenda_back(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
 ) -> None:
     close = wire.flag(payload.get("close_round"))
-    agenda.back(db, meeting, _now(), close, organiser, payload.get("version"))
+    agenda.back(db, meeting, _now(), close, organiser, _version(payload))
 
 
 @organiser_event("agenda_goto")

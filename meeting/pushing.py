@@ -57,18 +57,42 @@ SWEEP_SECONDS = 5  # how often consoles of ended logins are looked for
 connections: dict[str, Identity] = {}
 
 
+# How long a meeting's shared snapshot (phones', projector's) may be reused for a connect
+# or a sync. Within this process every change drops it at once (mark_changed); the limit
+# only bounds how long a change made by another server process goes unseen there.
+SNAPSHOT_SECONDS = 1.0
+
+
 class Pusher:
-    """Collects changed meetings and pushes their snapshots from one background task."""
+    """Collects changed meetings and pushes their snapshots from one background task; keeps
+    each meeting's shared snapshots, so a storm of (re)connects builds them once."""
 
     def __init__(self) -> None:
+        self.snapshots: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.dirty: set[int] = set()
         self.dirty_tokens: set[int] = set()
         self.lock = threading.Lock()
         self.task: Any = None
         self.app: Flask | None = None
 
+    def shared(self, meeting_id: int, role: str, build: Any) -> dict[str, Any]:
+        """The meeting's snapshot for ``role`` (delegates, screen), built at most once a
+        change (or once SNAPSHOT_SECONDS); the server time in it is always now."""
+        key = (meeting_id, role)
+        now = time.monotonic()
+        cached = self.snapshots.get(key)
+        if cached is None or cached[0] < now:
+            cached = (now + SNAPSHOT_SECONDS, build())
+            self.snapshots[key] = cached
+        return dict(cached[1], server_time=snapshots.server_time())
+
+    def forget(self, meeting_id: int) -> None:
+        for role in ("delegates", "screen"):
+            self.snapshots.pop((meeting_id, role), None)
+
     def mark(self, meeting_id: int, token_ids: Iterable[int] = ()) -> None:
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.forget(meeting_id)
         if app.config["LIVE_PUSH_INTERVAL"] <= 0:  # tests: push at once, deterministically
             push_state(meeting_id)
             for token_id in token_ids:
@@ -130,6 +154,14 @@ def mark_changed(meeting_id: int, token_ids: Iterable[int] = ()) -> None:
         current_app.logger.exception("push after commit failed for meeting %s", meeting_id)
 
 
+def shared_snapshot(meeting: Meeting, role: str) -> dict[str, Any]:
+    """The meeting's phones' ("delegates") or projector's ("screen") snapshot, reused across
+    the (re)connects and syncs of one moment (see Pusher.shared)."""
+    build = snapshots.delegate_state if role == "delegates" else snapshots.screen_state
+    pusher: Pusher = current_app.extensions["sanshu.live"]
+    return pusher.shared(meeting.id, role, lambda: build(get_session(), meeting))
+
+
 def ensure_pushing() -> None:
     """Make sure this process's push loop runs (it also sweeps ended logins)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -145,6 +177,10 @@ def push_state(meeting_id: int) -> None:
     delegate = snapshots.delegate_state(db, meeting)
     screen = snapshots.screen_state(db, meeting)
     console = snapshots.console_state(db, meeting)
+    pusher: Pusher = current_app.extensions["sanshu.live"]
+    expires = time.monotonic() + SNAPSHOT_SECONDS
+    pusher.snapshots[(meeting_id, "delegates")] = (expires, delegate)
+    pusher.snapshots[(meeting_id, "screen")] = (expires, screen)
     db.rollback()  # end the read transaction before emitting (emits may yield)
     socketio.emit("state", delegate, to=meeting_room(meeting_id, "delegates"))
     socketio.emit("state", screen, to=meeting_room(meeting_id, "screen"))

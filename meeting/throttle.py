@@ -28,7 +28,8 @@ RATES = {
     "login_failures": "10 per 10 minutes",  # wrong passwords per client address
     "join_failures": "30 per 10 minutes",  # wrong typed codes per client address
     "slip_events": "20 per 4 seconds",  # one slip's events, whichever sockets carry them
-    "connects": "30 per minute",  # socket connects per slip or projector/console login
+    "connects": "30 per minute",  # socket connects per slip
+    "console_events": "60 per 10 seconds",  # one organiser login's console events
     "client_garbage": "1 per 10 seconds",  # log lines about junk from one client address
 }
 
