@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> None:
             options["log"] = QuietLog(app.logger)  # junk request lines: one line per 10 s
     elif ASYNC_MODE == "gevent":
         options["error_log"] = QuietLog(app.logger)
+        # a phone that hangs up mid-response is not a server error: gevent's hub would
+        # print a traceback for each one
+        from gevent.hub import Hub
+
+        Hub.NOT_ERROR = (*Hub.NOT_ERROR, ConnectionError)
     elif ASYNC_MODE == "threading":
         options["allow_unsafe_werkzeug"] = True
     socketio.run(app, host=args.host, port=args.port, **options)

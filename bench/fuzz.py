@@ -1575,7 +1575,7 @@ def main() -> None:
         "--slips-per-delegate", type=int, default=3, help="sockets (slips) per attacking phone"
     )
     parser.add_argument("--reporters", type=int, default=21)
-    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument(
         "--rate",
         type=float,
