@@ -117,6 +117,10 @@ class Receipt:
 
     top_used: int | None = None  # per-meeting quota: the top grades this ballot gives
 
+    def as_receipt(self) -> dict[str, Any]:
+        """What the slip's other devices are told: the same receipt as list_my_ballots."""
+        return {"round": self.round_id, "seq": self.seq, "revision": self.revision}
+
     def as_ack(self) -> dict[str, Any]:
         """The acknowledgement, for the device that sent this submission only.
 

@@ -47,6 +47,7 @@ from .pushing import (
     login_room,
     mark_changed,
     meeting_room,
+    notify_token,
     shared_snapshot,
     token_room,
 )
@@ -169,8 +170,10 @@ def on_submit_ballot(ident: Identity, payload: dict[str, Any]) -> dict[str, Any]
     token_id = ident.token_id
     receipt = commit(lambda db: ballots.submit_ballot(db, token_id, payload))
     if not receipt.duplicate and not receipt.superseded:
-        # the slip's other devices learn at once that the ballot changed
-        mark_changed(ident.meeting_id, [token_id])
+        mark_changed(ident.meeting_id)
+        # the slip's other devices learn at once that the ballot changed: its receipt, made
+        # from what is in hand (a burst of ballots must not rebuild a snapshot per slip)
+        notify_token(token_id, "receipt", receipt.as_receipt(), skip_sid=request.sid)  # type: ignore[attr-defined]
     return receipt.as_ack()
 
 

@@ -233,9 +233,16 @@ def notify_token_revoked(token_id: int, message: str) -> None:
     socketio.emit("revoked", {"message": message}, to=token_room(token_id))
 
 
-def notify_token(token_id: int, event: str, data: dict[str, Any]) -> None:
-    """Send one slip's devices a notice (another device joined, say)."""
-    socketio.emit(event, data, to=token_room(token_id))
+def notify_token(
+    token_id: int, event: str, data: dict[str, Any], skip_sid: str | None = None
+) -> None:
+    """Send one slip's devices (but ``skip_sid``) a notice: another device joined, a
+    ballot's new receipt. Called after a commit: a failure is logged, never raised into
+    the acknowledgement of committed data."""
+    try:
+        socketio.emit(event, data, to=token_room(token_id), skip_sid=skip_sid)
+    except Exception:
+        current_app.logger.exception("notice %s to slip %s failed", event, token_id)
 
 
 def init_app(app: Flask) -> None:

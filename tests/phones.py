@@ -30,6 +30,7 @@ class Phone:
     latencies_ms: list[float] = field(default_factory=list)
     reconnects: int = 0
     connects: int = 0
+    receipts: list[dict[str, Any]] = field(default_factory=list)  # other devices' ballots
     notices: list[tuple[str, Any]] = field(default_factory=list)  # every other event
     states: int = 0
     refused: str = ""
@@ -78,6 +79,17 @@ class Phone:
         @self.sio.on("me")
         async def _me(data: dict[str, Any]) -> None:
             self.me = data
+
+        @self.sio.on("receipt")
+        async def _receipt(data: dict[str, Any]) -> None:
+            """Another device of this slip stored a ballot: as phone.js keeps it."""
+            self.receipts.append(data)
+            if self.me is not None:
+                self.me.setdefault("ballots", {})[str(data["round"])] = {
+                    "seq": data["seq"],
+                    "revision": data["revision"],
+                    "round_status": "open",
+                }
 
         @self.sio.on("connect_error")
         async def _refused(data: Any = None) -> None:

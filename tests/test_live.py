@@ -72,6 +72,21 @@ def test_ballot_is_acknowledged_after_commit_and_stored_once(app, db, scene, joi
     assert stored == {"seq": 1, "revision": 1, "round_status": "open"}
 
 
+def test_other_devices_of_the_slip_get_the_receipt_and_nothing_else(app, db, scene, join_phone):
+    meeting, scoring_round, token = scene
+    sender, other = join_phone(token), join_phone(token)
+    bystander = join_phone(tokens.list_tokens(db, meeting)[1])
+    for phone in (sender, other, bystander):
+        inbox(phone)  # drop what the connects brought
+    sender.emit("submit_ballot", ballot(meeting, scoring_round, seq=3), callback=True)
+    assert received(other, "receipt") == [{"round": scoring_round.id, "seq": 3, "revision": 1}]
+    assert received(sender, "receipt") == []  # the sender has its acknowledgement
+    assert received(bystander, "receipt") == []
+    # a re-send of the same submission changes nothing: no second receipt
+    sender.emit("submit_ballot", ballot(meeting, scoring_round, seq=3), callback=True)
+    assert received(other, "receipt") == []
+
+
 FORGED = [
     ("not a dict", "请求无法识别"),
     ({"round": "1", "submission": "phone-sub-0001", "seq": 1, "lines": []}, "不存在"),

@@ -84,6 +84,7 @@
       if (handlers.state) { handlers.state(state); }
     });
     if (handlers.me) { socket.on('me', handlers.me); }
+    if (handlers.receipt) { socket.on('receipt', handlers.receipt); }
     if (handlers.revoked) { socket.on('revoked', handlers.revoked); }
     if (handlers.otherDevice) { socket.on('other_device', handlers.otherDevice); }
     // the login behind a console ended (logout elsewhere, password reset): stop here

@@ -533,6 +533,14 @@
       render();
     },
     me: function (snapshot) { me = snapshot; reconcileOpen(); render(); },
+    // another device of this slip stored a ballot: its receipt (version numbers only)
+    receipt: function (data) {
+      if (!me || !data || !data.round) { return; }
+      me.ballots = me.ballots || {};
+      me.ballots[data.round] = { seq: data.seq, revision: data.revision, round_status: 'open' };
+      reconcileOpen();
+      render();
+    },
     refused: function (message) { status(message, 'warn'); },
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); },
     // another device opened this slip: the holder must know at once

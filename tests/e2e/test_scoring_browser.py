@@ -98,6 +98,40 @@ def test_phone_scores_projector_follows_organiser_closes(browser, live_server, o
     screen_context.close()
 
 
+def test_a_ballot_changed_on_a_second_device_shows_on_the_first(browser, live_server):
+    scene = make_scene(live_server, reporters_count=2, delegates=5)
+    link = f"{live_server.base_url}/b/{scene.secrets[2]}"
+    first_context, second_context = browser.new_context(**PHONE), browser.new_context(**PHONE)
+    first, second = first_context.new_page(), second_context.new_page()
+    first.goto(link)
+    first.wait_for_selector("#sheet .reporter")
+    fill_sheet(first, 2, 4)
+    first.click("#check")
+    first.click("#confirm")
+    first.wait_for_selector("#panel-done .ok")
+
+    # the same slip opened on a second device: the first is warned at once; the second
+    # learns that a ballot is stored, not what it says
+    second.goto(link)
+    second.wait_for_selector("#panel-done .ok")
+    first.wait_for_selector("#shared:not([hidden])")
+    second.click("#change")
+    assert second.locator("#sheet .line.answered").count() == 0
+    fill_sheet(second, 2, 4)
+    second.click("#check")
+    second.click("#confirm")
+    wait_until(second, "document.querySelectorAll('#panel-done .ok').length === 1")
+
+    # the first device shows the change without a reload
+    wait_until(
+        first,
+        "document.getElementById('panel-done').innerText.indexOf('已在另一台设备上修改') >= 0",
+    )
+    assert [b.revision for b in ballots_of(live_server)] == [2]
+    first_context.close()
+    second_context.close()
+
+
 def test_phone_offline_keeps_the_ballot_and_sends_it_when_back(browser, live_server):
     scene = make_scene(live_server, reporters_count=2, delegates=5)
     context = browser.new_context(**PHONE)

@@ -99,6 +99,10 @@ def test_a_slip_code_typed_elsewhere_reveals_nothing_and_takes_nothing_over(serv
     assert any(event == "other_device" for event, _ in own.notices)
     assert second["ok"] and second["revision"] == 2
     assert own.me["ballots"][str(scene.round_id)]["revision"] == 2  # the change shows
+    # what told it: version numbers of the new ballot, nothing of its content
+    assert [(set(r), r["round"], r["revision"]) for r in own.receipts] == [
+        ({"round", "seq", "revision"}, scene.round_id, 2)
+    ]
 
 
 def test_a_superseded_phone_learns_nothing_of_the_newer_ballot(server, scene):
