@@ -62,6 +62,7 @@ lint: $(VENV_STAMP)
 bench: setup
 	$(BIN)/python bench/burst.py --delegates 300 --reporters 21
 	$(BIN)/python bench/letters.py --reporters 50
+	$(BIN)/python bench/fuzz.py --events 10000
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(MO)
