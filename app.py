@@ -31,7 +31,7 @@ import resource  # noqa: E402
 from meeting import create_app, pdf  # noqa: E402
 from meeting.cli import banner, prepare  # noqa: E402
 from meeting.extensions import socketio  # noqa: E402
-from meeting.wsgi import QuietLog  # noqa: E402
+from meeting.wsgi import QuietLog, speed_up_eventlet_websockets  # noqa: E402
 
 MAX_CONNECTIONS = 10_000
 
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
 
     options: dict = {"log_output": bool(os.environ.get("MEETING_ACCESS_LOG"))}
     if ASYNC_MODE == "eventlet":
+        speed_up_eventlet_websockets()
         options["max_size"] = MAX_CONNECTIONS
         if not options["log_output"]:
             options["log"] = QuietLog(app.logger)  # junk request lines: one line per 10 s
