@@ -56,6 +56,10 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 # One delegate, one slip: a few devices (a phone and a tablet, a page reloaded) but not a
 # fleet of sockets sharing one slip's budget.
 MAX_SOCKETS_PER_SLIP = 3
+# A refused connect is answered after this pause: a client retrying in a loop (a stale
+# page, a script guessing keys) costs the server a few connects a second, not hundreds,
+# and the pause costs the server nothing (a sleeping green thread).
+REFUSED_CONNECT_SECONDS = 0.5
 
 
 def _refuse(message: Any) -> ConnectionRefusedError:
@@ -69,9 +73,17 @@ def _refuse(message: Any) -> ConnectionRefusedError:
 
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
-    auth = auth if isinstance(auth, dict) else {}
-    role = auth.get("role")
     db = get_session()
+    try:
+        _connect(db, auth if isinstance(auth, dict) else {})
+    except ConnectionRefusedError:
+        db.rollback()  # no transaction held through the pause
+        socketio.sleep(REFUSED_CONNECT_SECONDS)
+        raise
+
+
+def _connect(db: Session, auth: dict[str, Any]) -> None:
+    role = auth.get("role")
     sid: str = request.sid  # type: ignore[attr-defined]
     if role == "delegate":
         _connect_delegate(db, sid)
