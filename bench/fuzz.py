@@ -9,23 +9,25 @@ open round, an agenda, a comment, a question) and a decoy meeting whose ids are 
 into the attack. Then, in this order:
 
 1. idle: the honest phones (real python-socketio clients, tests.phones) send ``time``
-   and ``sync`` round trips, the attackers are connected but quiet: idle_ack_p99_ms;
+   and ``sync`` round trips and each casts one ballot, the attackers are connected but
+   quiet: idle_ack_p99_ms. Each ballot makes pushes (fresh snapshots to every socket), so
+   the baseline holds the same honest work as the fuzz and the ratio measures the attack;
 2. the database is snapshotted (every table, row by row);
 3. fuzz: a separate process of attacking clients (delegates with real slips of both
    meetings, projectors with the screen key, consoles logged in as the organiser,
    unauthenticated connection attempts, raw Engine.IO / Socket.IO frames) sends
    ``--events`` malformed or forged events, every one of which must change nothing;
    meanwhile the honest phones keep their round trips (honest_ack_p99_ms) and each
-   submits one valid ballot (ballot_ack_p99_ms);
+   changes its ballot (ballot_ack_p99_ms);
 4. the server is stopped and the database compared with the snapshot: the only change
-   allowed is the honest ballots, each stored once (rows_changed counts every other row
-   added, removed or changed; login activity and slip join counters are ignored).
+   allowed is one new revision of each honest ballot, holding the acknowledged submission
+   (rows_changed counts every other row added, removed or changed; login activity and
+   slip join counters are ignored).
 
 An attack event acknowledged with ``ok: true`` (other than a read-only ``sync``) is
 counted as unexpected_ok and shown with its payload; a connection the server should have
 refused is counted as unexpected_connects. The server log is scanned for tracebacks.
-The honest ballots themselves make pushes (fresh snapshots to every socket), which the
-idle phase has not: a control run without attack is ``--events 100 --rate 3``.
+A control run without attack is ``--events 100 --rate 3``: its ratio is the noise floor.
 Attackers send as fast as their acks come unless ``--rate`` caps them; the seed makes the
 event mix the same run after run. ``--keep`` keeps the database and server.log.
 Last line: the figures.
@@ -224,32 +226,37 @@ def compare(before: dict, after: dict, round_id: int, honest: dict[int, str | No
     """Rows changed other than the honest ballots; the honest ballots stored once each.
 
     ``honest`` maps each honest slip's token id to the submission id its ack named (None
-    without an ok ack). Expected: before + exactly one ballot per acknowledged honest slip.
+    without an ok ack). Each honest slip voted in the idle phase and changes its ballot
+    in the fuzz: expected is before, with exactly one more revision of each acknowledged
+    honest slip's ballot, holding the acknowledged submission.
     """
     changed: dict[str, int] = {}
     samples: list[str] = []
     stored: Counter[int] = Counter()
     stored_ok = 0
+    before_tables = {name: dict(rows) for name, rows in before["tables"].items()}
     after_tables = {name: dict(rows) for name, rows in after["tables"].items()}
     for key, values in list(after_tables.get("ballot", {}).items()):
         v = dict(values)
-        if (
-            v["round_id"] == round_id
-            and v["token_id"] in honest
-            and key not in before["tables"]["ballot"]
-        ):
-            stored[v["token_id"]] += 1
-            if honest[v["token_id"]] is not None and v["submission_id"] == honest[v["token_id"]]:
-                stored_ok += 1
-            del after_tables["ballot"][key]
-    for name in sorted(set(before["tables"]) | set(after_tables)):
-        old, new = before["tables"].get(name, {}), after_tables.get(name, {})
+        if v["round_id"] != round_id or v["token_id"] not in honest:
+            continue
+        old = before_tables["ballot"].get(key)
+        revisions = v["revision"] - (dict(old)["revision"] if old is not None else 0)
+        if old is not None and old == values:
+            continue  # unchanged: compared with the rest below
+        stored[v["token_id"]] += revisions
+        if honest[v["token_id"]] is not None and v["submission_id"] == honest[v["token_id"]]:
+            stored_ok += 1
+        del after_tables["ballot"][key]
+        before_tables["ballot"].pop(key, None)
+    for name in sorted(set(before_tables) | set(after_tables)):
+        old, new = before_tables.get(name, {}), after_tables.get(name, {})
         diff = [k for k in set(old) | set(new) if old.get(k) != new.get(k)]
         if diff:
             changed[name] = len(diff)
             for k in diff[:3]:
                 samples.append(f"{name} {k}: {old.get(k)} -> {new.get(k)}"[:600])
-    expected_count, expected_digest = ballot_figures(before["tables"]["ballot"])
+    expected_count, expected_digest = ballot_figures(before_tables["ballot"])
     rest_count, rest_digest = ballot_figures(after_tables.get("ballot", {}))
     return {
         "rows_changed": sum(changed.values()),
@@ -1370,10 +1377,15 @@ async def probe(
     failures: Counter,
     stop: asyncio.Event,
     offset: float,
+    turn: int,
 ) -> None:
-    """Round trips of one honest phone every PROBE_INTERVAL: `time`, every 4th a `sync`."""
+    """Round trips of one honest phone every PROBE_INTERVAL: `time`, every 4th a `sync`.
+
+    ``offset`` and ``turn`` spread the phones over the interval and over the cycle of four:
+    fifty phones never send their syncs in the same half second.
+    """
     await asyncio.sleep(offset)
-    n = 0
+    n = turn
     while not stop.is_set():
         n += 1
         kind = "sync" if n % SYNC_EVERY == 0 else "time"
@@ -1405,14 +1417,26 @@ async def probe(
                 await asyncio.wait_for(stop.wait(), delay)
 
 
+async def loop_lag(lags: list[float], stop: asyncio.Event) -> None:
+    """How late this process's own event loop wakes up: latency the phones' side adds."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append((time.perf_counter() - started - 0.005) * 1000)
+
+
 async def probe_phase(
     phones: list[Phone], stop: asyncio.Event
 ) -> tuple[dict[str, list[float]], Counter]:
-    samples: dict[str, list[float]] = {"time": [], "sync": []}
+    samples: dict[str, list[float]] = {"time": [], "sync": [], "lag": []}
     failures: Counter = Counter()
     rng = random.Random(7)
     await asyncio.gather(
-        *(probe(p, samples, failures, stop, rng.uniform(0, PROBE_INTERVAL)) for p in phones)
+        loop_lag(samples["lag"], stop),
+        *(
+            probe(p, samples, failures, stop, rng.uniform(0, PROBE_INTERVAL), i % SYNC_EVERY)
+            for i, p in enumerate(phones)
+        ),
     )
     return samples, failures
 
@@ -1424,6 +1448,7 @@ def figures(samples: dict[str, list[float]]) -> dict[str, float]:
         "p99": percentile(both, 0.99),
         "time_p99": percentile(samples["time"], 0.99),
         "sync_p99": percentile(samples["sync"], 0.99),
+        "lag_p99": percentile(samples["lag"], 0.99),
         "n": len(both),
     }
 
@@ -1443,51 +1468,76 @@ async def run(server: Any, scene: dict, args: argparse.Namespace, cfg: dict, app
     await asyncio.sleep(2.0)  # the connects' snapshots sent, the PDF workers warm
     pid = server.process.pid
 
-    # 1. idle
-    stop = asyncio.Event()
-    idle_task = asyncio.create_task(probe_phase(phones, stop))
-    cpu0, wall0, load0 = cpu_seconds(pid), time.perf_counter(), os.getloadavg()[0]
-    mine0 = time.process_time()
-    await asyncio.sleep(args.idle_seconds)
-    stop.set()
-    idle_samples, idle_failures = await idle_task
-    idle_cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - wall0) * 100
-    idle_mine = (time.process_time() - mine0) / (time.perf_counter() - wall0) * 100
-
-    # 2. the database before
-    before = await asyncio.to_thread(snapshot, app)
-
-    # 3. fuzz, with the honest phones probing and voting
-    stop = asyncio.Event()
-    fuzz_task = asyncio.create_task(probe_phase(phones, stop))
+    m_scene = scene["m_scene"]
     rng = random.Random(args.seed)
     order = list(range(len(phones)))
     rng.shuffle(order)
-    m_scene = scene["m_scene"]
     ballot_acks: dict[int, dict] = {}
     ballot_ms: list[float] = []
+    idle_ballot_ms: list[float] = []
 
-    async def vote(i: int, at: int) -> None:
-        while shared.value < at and not done.is_set():
-            await asyncio.sleep(0.02)
+    async def vote(i: int, ready: Any, lines: int, times: list[float]) -> dict:
+        await ready()
         phone = phones[i]
-        phone.prepare(m_scene.round_id, m_scene.lines(i))
+        phone.prepare(m_scene.round_id, m_scene.lines(lines))
         started = time.perf_counter()
         try:
             ack = await phone.send(timeout=120)
         except Exception as error:
             ack = {"ok": False, "error": f"{type(error).__name__}: {error}"}
-        ballot_ms.append((time.perf_counter() - started) * 1000)
-        ballot_acks[i] = ack
+        times.append((time.perf_counter() - started) * 1000)
+        return ack
+
+    def spread(rank: int) -> float:
+        """Where in its phase the rank-th phone votes (5 % .. 90 %)."""
+        return 0.05 + 0.85 * rank / max(1, len(order))
+
+    # 1. idle: no attack; the honest phones probe and each casts its ballot (the pushes
+    # that follow each ballot are part of the baseline, as in the fuzz)
+    stop = asyncio.Event()
+    idle_task = asyncio.create_task(probe_phase(phones, stop))
+    cpu0, wall0, load0 = cpu_seconds(pid), time.perf_counter(), os.getloadavg()[0]
+    mine0 = time.process_time()
+
+    def after(seconds: float) -> Any:
+        return lambda: asyncio.sleep(max(0.0, wall0 + seconds - time.perf_counter()))
+
+    first = await asyncio.gather(
+        *(
+            vote(i, after(args.idle_seconds * spread(rank)), i, idle_ballot_ms)
+            for rank, i in enumerate(order)
+        ),
+        asyncio.sleep(args.idle_seconds),
+    )
+    stop.set()
+    idle_samples, idle_failures = await idle_task
+    idle_cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - wall0) * 100
+    idle_mine = (time.process_time() - mine0) / (time.perf_counter() - wall0) * 100
+    first_refused = sum(1 for ack in first[:-1] if not ack.get("ok"))
+
+    # 2. the database before
+    before = await asyncio.to_thread(snapshot, app)
+
+    # 3. fuzz: the honest phones probe and each changes its ballot, at points spread over
+    # the attack
+    stop = asyncio.Event()
+    fuzz_task = asyncio.create_task(probe_phase(phones, stop))
+
+    def at_event(count: int) -> Any:
+        async def wait() -> None:
+            while shared.value < count and not done.is_set():
+                await asyncio.sleep(0.02)
+
+        return wait
+
+    async def change(i: int, rank: int) -> None:
+        ballot_acks[i] = await vote(i, at_event(int(total * spread(rank))), i + 1, ballot_ms)
 
     go.set()
     fuzz_started = time.perf_counter()
     cpu1, mine1, theirs1 = cpu_seconds(pid), time.process_time(), cpu_seconds(process.pid)
     total = args.events
-    votes = [
-        asyncio.create_task(vote(i, int(total * (0.05 + 0.85 * rank / max(1, len(order))))))
-        for rank, i in enumerate(order)
-    ]
+    votes = [asyncio.create_task(change(i, rank)) for rank, i in enumerate(order)]
     while not done.is_set():
         await asyncio.sleep(0.05)
     fuzz_seconds = time.perf_counter() - fuzz_started
@@ -1505,6 +1555,8 @@ async def run(server: Any, scene: dict, args: argparse.Namespace, cfg: dict, app
     return {
         "idle": (idle_samples, idle_failures),
         "fuzz": (fuzz_samples, fuzz_failures),
+        "first_refused": first_refused,
+        "idle_ballot_ms": idle_ballot_ms,
         "before": before,
         "ballot_acks": ballot_acks,
         "ballot_ms": ballot_ms,
@@ -1575,7 +1627,7 @@ def main() -> None:
         "--slips-per-delegate", type=int, default=3, help="sockets (slips) per attacking phone"
     )
     parser.add_argument("--reporters", type=int, default=21)
-    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument(
         "--rate",
         type=float,
@@ -1656,6 +1708,7 @@ def main() -> None:
     idle = figures(result["idle"][0])
     fuzz = figures(result["fuzz"][0])
     ballot_p99 = percentile(result["ballot_ms"], 0.99)
+    idle_ballot_p99 = percentile(result["idle_ballot_ms"], 0.99)
     ratio = (
         fuzz["p99"] / idle["p99"] if idle["p99"] and not math.isnan(idle["p99"]) else float("nan")
     )
@@ -1679,7 +1732,7 @@ def main() -> None:
     print(f"# before: {fb}")
     print(f"# after:  {fa}")
     print(
-        f"# expected after: ballots={fb['ballots']}+{honest_ok} honest, everything else unchanged; other ballots unchanged={check['other_ballots_same']}"
+        f"# expected after: ballots={fb['ballots']}, {honest_ok} of them one revision on (the honest changes), everything else unchanged; other ballots unchanged={check['other_ballots_same']}"
     )
     if check["tables_changed"]:
         print(f"# CHANGED: {check['tables_changed']}")
@@ -1713,8 +1766,10 @@ def main() -> None:
     print(
         f"events={events} rows_changed={check['rows_changed']} honest_acks={honest_acks} "
         f"honest_ack_p99_ms={fuzz['p99']:.1f} idle_ack_p99_ms={idle['p99']:.1f} ratio_p99={ratio:.2f} "
-        f"ballot_ack_p99_ms={ballot_p99:.1f} honest_time_p99_ms={fuzz['time_p99']:.1f} idle_time_p99_ms={idle['time_p99']:.1f} "
+        f"ballot_ack_p99_ms={ballot_p99:.1f} idle_ballot_ack_p99_ms={idle_ballot_p99:.1f} "
+        f"idle_ballots_refused={result['first_refused']} honest_time_p99_ms={fuzz['time_p99']:.1f} idle_time_p99_ms={idle['time_p99']:.1f} "
         f"honest_sync_p99_ms={fuzz['sync_p99']:.1f} idle_sync_p99_ms={idle['sync_p99']:.1f} "
+        f"phones_lag_p99_ms={fuzz['lag_p99']:.1f} idle_phones_lag_p99_ms={idle['lag_p99']:.1f} "
         f"honest_duplicated={check['honest_duplicated']} unexpected_ok={tally['unexpected_ok']} "
         f"unexpected_connects={tally['unexpected_connects']} timeouts={tally['timeouts']} "
         f"refused={tally['refused']} throttled={tally['throttled']} connect_refused={tally['connect_refused']} "
