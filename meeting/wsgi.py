@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from websockets.frames import apply_mask
+
 from . import throttle
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -138,8 +140,6 @@ def unmask(data: bytes, mask: tuple[int, ...], length: int | None = None, offset
     ``mask`` is the frame's four key bytes; ``offset`` is how far into the frame ``data``
     starts (a frame can arrive in several reads), ``length`` how many bytes to take.
     """
-    from websockets.frames import apply_mask
-
     key = bytes(mask)
     shift = offset % 4
     view = data if length is None else data[:length]
@@ -153,6 +153,6 @@ def speed_up_eventlet_websockets() -> None:
     frames (bench/fuzz.py) that loop was a fifth of the server's CPU. Same bytes out
     (tests/test_wsgi.py).
     """
-    from eventlet.websocket import RFC6455WebSocket
+    from eventlet.websocket import RFC6455WebSocket  # only the eventlet server imports eventlet
 
     RFC6455WebSocket._apply_mask = staticmethod(unmask)
