@@ -31,7 +31,7 @@ import resource  # noqa: E402
 from meeting import create_app, pdf  # noqa: E402
 from meeting.cli import banner, prepare  # noqa: E402
 from meeting.extensions import socketio  # noqa: E402
-from meeting.wsgi import QuietLog, speed_up_eventlet_websockets  # noqa: E402
+from meeting.wsgi import QuietLog, listen, speed_up_eventlet_websockets  # noqa: E402
 
 MAX_CONNECTIONS = 10_000
 
@@ -70,22 +70,36 @@ def main(argv: list[str] | None = None) -> None:
     # start the PDF workers now, so the first letter preview does not pay for loading fonts
     socketio.start_background_task(pdf.pool(app.config["RENDER_WORKERS"]).warm)
 
-    options: dict = {"log_output": bool(os.environ.get("MEETING_ACCESS_LOG"))}
+    access_log = bool(os.environ.get("MEETING_ACCESS_LOG"))
     if ASYNC_MODE == "eventlet":
+        import eventlet.wsgi  # the chosen server's own module
+
         speed_up_eventlet_websockets()
-        options["max_size"] = MAX_CONNECTIONS
-        if not options["log_output"]:
-            options["log"] = QuietLog(app.logger)  # junk request lines: one line per 10 s
+        eventlet.wsgi.server(
+            listen(args.host, args.port),
+            app,
+            log_output=access_log,
+            max_size=MAX_CONNECTIONS,
+            # junk request lines: one line per 10 s
+            **({} if access_log else {"log": QuietLog(app.logger)}),
+        )
     elif ASYNC_MODE == "gevent":
-        options["error_log"] = QuietLog(app.logger)
-        # a phone that hangs up mid-response is not a server error: gevent's hub would
-        # print a traceback for each one
+        from gevent import pywsgi  # the chosen server's own modules
         from gevent.hub import Hub
 
+        # a phone that hangs up mid-response is not a server error: gevent's hub would
+        # print a traceback for each one
         Hub.NOT_ERROR = (*Hub.NOT_ERROR, ConnectionError)
-    elif ASYNC_MODE == "threading":
-        options["allow_unsafe_werkzeug"] = True
-    socketio.run(app, host=args.host, port=args.port, **options)
+        pywsgi.WSGIServer(
+            listen(args.host, args.port),
+            app,
+            log="default" if access_log else None,
+            error_log=QuietLog(app.logger),
+        ).serve_forever()
+    else:
+        socketio.run(
+            app, host=args.host, port=args.port, log_output=access_log, allow_unsafe_werkzeug=True
+        )
 
 
 if __name__ == "__main__":

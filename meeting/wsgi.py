@@ -9,6 +9,7 @@ app's logger and answered with a short, plain response.
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -156,3 +157,20 @@ def speed_up_eventlet_websockets() -> None:
     from eventlet.websocket import RFC6455WebSocket  # only the eventlet server imports eventlet
 
     RFC6455WebSocket._apply_mask = staticmethod(unmask)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket (what Flask-SocketIO's run() would make), with Nagle's algorithm off.
+
+    Accepted connections inherit TCP_NODELAY from it (Linux). With Nagle on, a small frame
+    written right after another one (an ack right after a push, two acks in a row) waits
+    for the client's delayed ACK: 40 ms stalls that were most of the honest phones' p99
+    under bench/fuzz.py. WebSocket servers elsewhere (ws, Tornado) turn it off too.
+    """
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(address)
+    sock.listen(socket.SOMAXCONN)  # a room of phones connecting at once
+    return sock

@@ -1,11 +1,12 @@
-"""The server-side patches in meeting.wsgi give the same bytes as the code they replace."""
+"""meeting.wsgi's server pieces: same bytes as the code they replace, Nagle off."""
 
 import random
+import socket
 import warnings
 
 import pytest
 
-from meeting.wsgi import unmask
+from meeting.wsgi import listen, unmask
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +38,11 @@ def test_unmask_undoes_a_client_mask():
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
     # a frame read in two pieces: the second starts at an offset inside the key
     assert unmask(masked[:7], mask) + unmask(masked[7:], mask, offset=7) == text
+
+
+def test_connections_to_the_listener_have_nagle_off():
+    # a small frame right after another must not wait for the phone's delayed ACK
+    with listen("127.0.0.1", 0) as server, socket.create_connection(server.getsockname()[:2]):
+        accepted, _ = server.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
