@@ -159,8 +159,8 @@ def main() -> None:
 
         stop = threading.Event()
         samples: list[tuple[float, float]] = []
-        loop_thread = threading.Thread(
-            target=lambda: asyncio.run(phones_loop(server, live, stop, samples))
+        loop_thread = threading.Thread(  # a daemon: an error below must not hang the bench
+            target=lambda: asyncio.run(phones_loop(server, live, stop, samples)), daemon=True
         )
         loop_thread.start()
         time.sleep(1.5)  # the phones join and send their first ballots together: not idle
@@ -175,8 +175,8 @@ def main() -> None:
         assert page.status_code == 302, page.text[:500]
         job_id = page.headers["Location"].split("job=")[1]
         while True:
-            state = http.get(f"{base}/letters/jobs/{job_id}").json()
-            if state["status"] != "running":
+            state = http.get(f"{base}/jobs/{job_id}").json()
+            if state["status"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
         seconds = time.perf_counter() - started
@@ -186,7 +186,7 @@ def main() -> None:
         server.stop()
         if state["status"] != "done":
             raise SystemExit(f"batch failed: {state}")
-        letters_folder = next((Path(server.instance) / "letters" / str(scene.meeting_id)).iterdir())
+        letters_folder = Path(server.instance) / "batches" / str(scene.meeting_id) / job_id
         files = sorted(letters_folder.glob("[0-9]*.pdf"))
         sizes = [f.stat().st_size for f in files]
 
