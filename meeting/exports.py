@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -92,7 +93,6 @@ def filename(meeting: Meeting, name: str) -> str:
 
 def _workbook_bytes(workbook: Workbook) -> bytes:
     """The workbook as bytes that depend on its content only (fixed times everywhere)."""
-    import zipfile
 
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME

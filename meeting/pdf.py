@@ -9,6 +9,7 @@ WeasyPrint may only read the app's own files (``reports/``, ``static/``) and dat
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import secrets
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+
+from markupsafe import Markup
 
 from . import workers
 
@@ -46,7 +49,7 @@ class Rendered:
 
 
 def _local_fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # worker side only: WeasyPrint stays out of the server
 
     class LocalFetcher(URLFetcher):
         """Reads data: URIs and files under reports/ or static/; refuses everything else."""
@@ -69,6 +72,7 @@ class Renderer:
     """One per worker process: fonts, templates and stylesheets are loaded once."""
 
     def __init__(self, locale: str = "zh_CN") -> None:
+        # worker side only: the live server never loads WeasyPrint, Jinja's or Babel's parts
         from babel.support import Translations
         from jinja2 import Environment, FileSystemLoader, select_autoescape
         from weasyprint import CSS
@@ -81,12 +85,12 @@ class Renderer:
             autoescape=select_autoescape(["html"]),
             extensions=["jinja2.ext.i18n"],
         )
-        from babel import Locale
+        from babel import Locale  # worker side only (as above)
 
         translations = Translations.load(str(TRANSLATIONS), [Locale.parse(locale)], "messages")
         # added to the environment by the i18n extension, unknown to its type stubs
         self.env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        from .qr import qr_png_data_uri
+        from .qr import qr_png_data_uri  # worker side only: qrcode and Pillow
 
         self.env.filters["qr"] = qr_png_data_uri
         self.env.filters["page_counter"] = page_counter
@@ -104,7 +108,7 @@ class Renderer:
         return self._css[name]
 
     def document(self, template: str, context: dict[str, Any]) -> Any:
-        from weasyprint import HTML
+        from weasyprint import HTML  # worker side only
 
         html = self.env.get_template(template).render(**context)
         stylesheets = [self.stylesheet(name) for name in context.get("stylesheets", ["print.css"])]
@@ -119,7 +123,7 @@ class Renderer:
             pdf = document.write_pdf()
             return self._result(pdf, len(document.pages), request["out"])
         if command == "merge":
-            from pypdf import PdfReader, PdfWriter
+            from pypdf import PdfReader, PdfWriter  # worker side only
 
             writer = PdfWriter()
             for path in request["inputs"]:
@@ -152,7 +156,6 @@ class Renderer:
 def css_string(text: str) -> Any:
     """A text for inside a CSS string in a <style> block (quotes, backslashes, line breaks
     and "<" removed; marked safe, since HTML escaping would break the CSS)."""
-    from markupsafe import Markup
 
     return Markup(re.sub(r'[\\"<\r\n]', "", str(text)))
 
@@ -163,7 +166,6 @@ def page_counter(text: str) -> Any:
     Marked safe for Jinja: quotes and backslashes of the text are removed here, and the
     value goes into a <style> block, where HTML escaping would break it.
     """
-    from markupsafe import Markup
 
     parts = []
     for piece in re.split(r"(\{page\}|\{pages\})", text):
@@ -253,8 +255,6 @@ def pool(size: int | None = None) -> RenderPool:
     global _pool
     with _pool_lock:
         if _pool is None:
-            import atexit
-
             _pool = RenderPool(size or int(os.environ.get("RENDER_WORKERS", "2")))
             atexit.register(_pool.close)
         return _pool

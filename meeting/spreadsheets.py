@@ -107,6 +107,7 @@ def _check_zip(data: bytes) -> None:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    # worker side only: the live server never loads openpyxl or defusedxml
     from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
