@@ -9,7 +9,9 @@ reporters from an organiser connection, has every client submit a full valid bal
 the same moment, waits until a projector connection sees full turnout, then checks the
 database. The same clients then hit a bare Flask-SocketIO ack server in the same async
 mode (bench/raw_server.py): the stack's own limit. --kill-midway SIGKILLs the server
-after half the acks and restarts it; phones re-send what was not acknowledged.
+as soon as a tenth of the acks have arrived (most ballots are then in flight: sent, maybe
+stored, not acknowledged) and restarts it; phones re-send what was not acknowledged, and
+unacked_at_kill says how many had to.
 Last line: the figures.
 """
 
@@ -90,15 +92,17 @@ async def burst(server: LiveServer, scene, kill_midway: bool) -> dict:  # type: 
         phone.prepare(round_id, scene.lines(i))
     acked: list[str] = []
     killed = asyncio.Event()
-    half = len(phones) // 2
+    kill_at = max(1, len(phones) // 10)
+    unacked_at_kill: list[int] = []
 
     async def send(phone: Phone) -> dict:
         ack = await phone.send(timeout=180)
         if ack.get("ok"):
             acked.append(ack["submission"])
-        if kill_midway and len(acked) >= half and not killed.is_set():
+        if kill_midway and len(acked) >= kill_at and not killed.is_set():
             killed.set()
             server.kill()
+            unacked_at_kill.append(len(phones) - len(acked))
             await asyncio.to_thread(server.start)
         return ack
 
@@ -127,6 +131,7 @@ async def burst(server: LiveServer, scene, kill_midway: bool) -> dict:  # type: 
         "latencies": latencies,
         "wall_ms": (last_ack - started) * 1000,
         "projector_lag_ms": (full_at - last_ack) * 1000 if full_at else float("inf"),
+        "unacked_at_kill": unacked_at_kill[0] if unacked_at_kill else 0,
     }
 
 
@@ -241,6 +246,7 @@ def main() -> None:
         f"delegates={args.delegates} acked={acked} stored={len(rows)} lost={lost} duplicated={len(per_token)} "
         f"ack_p50_ms={p50:.0f} ack_p99_ms={p99:.0f} raw_p99_ms={raw_p99:.0f} ratio_p99={p99 / raw_p99:.2f} "
         f"projector_lag_ms={result['projector_lag_ms']:.0f}"
+        + (f" unacked_at_kill={result['unacked_at_kill']}" if args.kill_midway else "")
     )
 
 
