@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from meeting import create_app
 from meeting.db import get_session, upgrade
 from tests.helpers import PASSWORD
+from tests.live_server import LiveServer
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 
@@ -236,3 +237,13 @@ def signable(db: Session) -> Any:
     from tests.builders import build_signable_meeting
 
     return build_signable_meeting(db)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The real server (app.py, eventlet, SQLite) in its own process, for e2e and security."""
+    server = LiveServer(tmp_path)
+    server.prepare()
+    server.start()
+    yield server
+    server.stop()

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live_server import LiveServer
-
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,15 +29,6 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
-
-
-@pytest.fixture
-def live_server(tmp_path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    server = LiveServer(tmp_path)
-    server.prepare()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

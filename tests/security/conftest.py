@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,14 +10,9 @@ from tests.live_server import LiveServer
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """A real server (eventlet, SQLite) with a live meeting: 3 reporters, 20 slips, a
-    round open for all of them."""
-    live = LiveServer(tmp_path)
-    live.prepare()
-    live.start()
-    yield live
-    live.stop()
+def server(live_server: LiveServer) -> LiveServer:
+    """The real server (tests/conftest.py); ``scene`` puts a live meeting on it."""
+    return live_server
 
 
 @pytest.fixture

@@ -22,6 +22,15 @@ from tests.phones import Phone, run_async
 pytestmark = pytest.mark.server
 
 
+def too_many_top_grades(scene: Any) -> list[dict[str, Any]]:
+    """A ballot whose every overall line is 好: invalid under the top-grade quota."""
+    lines = scene.lines(0)
+    for line in lines:
+        if line["k"] == "overall":
+            line["v"] = "好"
+    return lines
+
+
 def code_of(server: LiveServer, secret: str) -> str:
     app = server.app()
     with app.app_context():
@@ -61,10 +70,7 @@ def test_a_slip_code_typed_elsewhere_reveals_nothing_and_takes_nothing_over(serv
         await own.join()
         await own.connect()
         # an invalid ballot: its reasons would tell how it voted (too many top grades)
-        lines = scene.lines(0)
-        for line in lines:
-            if line["k"] == "overall":
-                line["v"] = "好"
+        lines = too_many_top_grades(scene)
         own.prepare(scene.round_id, lines)
         ack = await own.send()
         assert ack["ok"] and ack["valid"] is False and ack["problems"]  # the sender is told
@@ -114,10 +120,7 @@ def test_a_superseded_phone_learns_nothing_of_the_newer_ballot(server, scene):
         for phone in (first, second):
             await phone.join()
             await phone.connect()
-        lines = scene.lines(0)
-        for line in lines:
-            if line["k"] == "overall":
-                line["v"] = "好"
+        lines = too_many_top_grades(scene)
         second.seq = 5
         second.prepare(scene.round_id, lines)  # seq 6, invalid
         await second.send()
@@ -150,10 +153,7 @@ def test_the_console_never_pairs_validity_with_who_voted(server, scene):
         phone = Phone(server.base_url, scene.secrets[2])
         await phone.join()
         await phone.connect()
-        lines = scene.lines(0)
-        for line in lines:
-            if line["k"] == "overall":
-                line["v"] = "好"  # invalid
+        lines = too_many_top_grades(scene)  # invalid
         phone.prepare(scene.round_id, lines)
         await phone.send()
         await settle()
