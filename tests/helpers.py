@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -95,3 +96,14 @@ def wait_until(page, expression: str, arg=None, timeout: float = 30000) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         time.sleep(0.05)
+
+
+def wait_for_job(client, meeting_id: int, job: str, timeout: float = 120) -> dict:  # type: ignore[no-untyped-def]
+    """Poll a batch job (test client) until it is neither queued nor running."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = client.get(f"/meetings/{meeting_id}/jobs/{job}").json
+        if state["status"] not in ("queued", "running"):
+            return state
+        time.sleep(0.2)
+    raise AssertionError("the job did not finish")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 import zipfile
 
 from meeting import archive, rounds
-from tests.helpers import pdf_text, squash
+from tests.helpers import pdf_text, squash, wait_for_job
 
 
 def test_the_tally_sheet_has_the_counts_to_sign(db, signable, tmp_path, admin_client):
@@ -47,12 +46,7 @@ def test_the_tally_sheet_has_the_counts_to_sign(db, signable, tmp_path, admin_cl
 def test_the_archive_is_one_zip_with_a_manifest_of_digests(admin_client, db, signable):
     started = admin_client.post(f"/meetings/{signable.id}/results/archive")
     job = started.headers["Location"].split("archive=")[1]
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        state = admin_client.get(f"/meetings/{signable.id}/jobs/{job}").json
-        if state["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.2)
+    state = wait_for_job(admin_client, signable.id, job)
     assert state["status"] == "done", state
     download = admin_client.get(f"/meetings/{signable.id}/jobs/{job}/file")
     bundle = zipfile.ZipFile(io.BytesIO(download.data))

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from meeting import feedback, letters, results
+from tests.helpers import wait_for_job
 
 
 def data_for(db, meeting):
@@ -84,18 +85,6 @@ def test_the_rank_is_stated_once(db, known):
     assert "排名" not in context["opening"] and context["show_rank"]
 
 
-def _wait_for_job(client, meeting, job, timeout=120):
-    import time
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        state = client.get(f"/meetings/{meeting.id}/jobs/{job}").json
-        if state["status"] not in ("queued", "running"):
-            return state
-        time.sleep(0.2)
-    raise AssertionError("the job did not finish")
-
-
 def test_finalising_records_every_letter_and_locks_the_feedback(admin_client, db, known):
     import hashlib
 
@@ -115,7 +104,7 @@ def test_finalising_records_every_letter_and_locks_the_feedback(admin_client, db
     )
     started = admin_client.post(f"/meetings/{known.id}/letters/finalise")
     job = started.headers["Location"].split("job=")[1]
-    assert _wait_for_job(admin_client, known, job)["status"] == "done"
+    assert wait_for_job(admin_client, known.id, job)["status"] == "done"
     db.expire_all()
     issued = db.query(IssuedLetter).filter_by(meeting_id=known.id).all()
     assert len(issued) == 3 and db.get(type(known), known.id).finalised_at is not None

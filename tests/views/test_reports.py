@@ -1,8 +1,6 @@
-import time
-
 from meeting import feedback
 from meeting.models import Meeting, ProblemItem
-from tests.helpers import PASSWORD, pdf_text, squash
+from tests.helpers import PASSWORD, pdf_text, squash, wait_for_job
 
 
 def test_publish_and_unpublish(admin_client, db, known):
@@ -64,12 +62,7 @@ def test_print_batch_renders_every_letter(admin_client, known, tmp_path):
     response = admin_client.post(f"/meetings/{known.id}/letters/batch")
     assert response.status_code == 302
     job = response.headers["Location"].split("job=")[1]
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        state = admin_client.get(f"/meetings/{known.id}/jobs/{job}").json
-        if state["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.2)
+    state = wait_for_job(admin_client, known.id, job)
     assert state["status"] == "done" and state["done"] == state["total"] == 3
     batch = admin_client.get(f"/meetings/{known.id}/jobs/{job}/file")
     data = batch.data
