@@ -257,14 +257,13 @@ def turnout(session: Session, scoring_round: ScoringRound) -> Turnout:
             valid += count
         else:
             invalid += count
-    active = dict(
-        session.execute(
-            select(BallotToken.category_id, func.count())
-            .where(BallotToken.meeting_id == scoring_round.meeting_id, BallotToken.status == ACTIVE)
-            .group_by(BallotToken.category_id)
-        ).all()
-    )
-    eligible = dict(active)
+    active = session.execute(
+        select(BallotToken.category_id, func.count())
+        .where(BallotToken.meeting_id == scoring_round.meeting_id, BallotToken.status == ACTIVE)
+        .group_by(BallotToken.category_id)
+    ).all()
+    # a slip in use always has a category; only a spare one (never active) has none
+    eligible = {category_id: count for category_id, count in active if category_id is not None}
     for category_id in _unreplaced_revoked_voters(session, scoring_round).values():
         eligible[category_id] = eligible.get(category_id, 0) + 1
     for category_id in voted:
@@ -283,7 +282,11 @@ def _unreplaced_revoked_voters(session: Session, scoring_round: ScoringRound) ->
         ).all()
     )
     replaced = tokens.successors(session, scoring_round.meeting_id, set(revoked_voters))
-    return {tid: cid for tid, cid in revoked_voters.items() if tid not in replaced}
+    return {
+        tid: cid
+        for tid, cid in revoked_voters.items()
+        if tid not in replaced and cid is not None  # a spare slip never voted
+    }
 
 
 def not_voted(session: Session, scoring_round: ScoringRound) -> list[BallotToken]:

@@ -75,6 +75,7 @@ def round_info(meeting: Meeting, scoring_round: ScoringRound | None) -> dict[str
         "id": scoring_round.id,
         "title": scoring_round.title,
         "status": scoring_round.status,
+        "rehearsal": scoring_round.rehearsal,
         # per-meeting scope: the meeting's limit; the phone subtracts what it gave before
         "top_quota": top_quota_limit(
             scheme,
@@ -277,7 +278,7 @@ def console_state(session: Session, meeting: Meeting) -> dict[str, Any]:
             {
                 "serial": t.serial,
                 "code": tokens.masked_code(t.code),
-                "category": names.get(t.category_id, ""),
+                "category": names.get(t.category_id or 0, ""),
             }
             for t in rounds.not_voted(session, open_round)
         ]

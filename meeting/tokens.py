@@ -268,7 +268,7 @@ def slips_context(meeting: Meeting, items: list[BallotToken], base_url: str) -> 
             {
                 "url": f"{base_url}/b/{t.secret}",
                 "code": format_code(t.code),
-                "category": names.get(t.category_id, ""),
+                "category": names.get(t.category_id or 0, ""),
                 "serial": t.serial,
             }
             for t in items

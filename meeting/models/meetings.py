@@ -32,6 +32,13 @@ class Meeting(Base):
     published: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # 定稿: the letters as issued are recorded (IssuedLetter) and can no longer change
     finalised_at: Mapped[datetime | None]
+    # the address phones use (QR codes, slips, projector), chosen in the UI; "" = detected
+    public_url: Mapped[str] = mapped_column(String(300), default="")
+    # the address the slips were last printed with, to warn when it no longer matches
+    slips_url: Mapped[str] = mapped_column(String(300), default="")
+    # pre-flight: when a phone last opened the test QR, when the projector last connected
+    reachable_at: Mapped[datetime | None]
+    screen_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -41,6 +41,9 @@ class ScoringRound(Base):
     void_reason: Mapped[str] = mapped_column(Text, default="")
     # Frozen at close: {"eligible": {category_id: n}, "voted": {...}, "valid": n, "invalid": n}
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # 试测: phones treat it like any other round; it counts nothing and is deleted, with
+    # its ballots, when it closes
+    rehearsal: Mapped[bool] = mapped_column(default=False)
 
     entries: Mapped[list[RoundReporter]] = relationship(
         order_by="RoundReporter.position", cascade="all, delete-orphan"

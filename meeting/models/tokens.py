@@ -10,6 +10,7 @@ from .meetings import Category
 
 ACTIVE = "active"
 REVOKED = "revoked"
+SPARE = "spare"  # printed in reserve, no category yet; cannot vote until handed out
 
 
 class BallotToken(Base):
@@ -22,7 +23,8 @@ class BallotToken(Base):
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    # NULL for a spare slip (备用票) until it is handed out for a lost one
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
     secret: Mapped[str] = mapped_column(String(64), unique=True)  # in the QR code
     code: Mapped[str] = mapped_column(String(16), unique=True)  # short, typable
     serial: Mapped[int]  # printing order within the meeting
@@ -35,4 +37,4 @@ class BallotToken(Base):
     joins: Mapped[int] = mapped_column(default=0)
     last_join_at: Mapped[datetime | None]
 
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category | None] = relationship()
