@@ -39,7 +39,7 @@ from . import (
 from .db import get_session
 from .events import commit, delegate_event, organiser_event, public_event
 from .extensions import socketio
-from .models import Meeting, Organiser, is_id
+from .models import Meeting, Organiser, ScoringRound, is_id
 from .pushing import (
     Identity,
     connections,
@@ -232,18 +232,38 @@ def on_close_round(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
 ) -> dict[str, Any]:
     scoring_round = rounds.get_round(db, meeting, wire.ident(payload.get("round")))
+    if scoring_round.rehearsal:
+        return _end_rehearsal(db, scoring_round, organiser)
     rounds.close_round(db, scoring_round, organiser)
     return {"round": scoring_round.id, "summary": scoring_round.summary}
+
+
+@organiser_event("open_rehearsal")
+def on_open_rehearsal(
+    db: Session, meeting: Meeting, organiser: Organiser, _payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {"round": rounds.open_rehearsal(db, meeting, organiser).id, "rehearsal": True}
+
+
+def _end_rehearsal(
+    db: Session, scoring_round: ScoringRound, organiser: Organiser
+) -> dict[str, Any]:
+    """Closing or voiding a rehearsal wipes it; the phones that voted drop their ballot."""
+    round_id = scoring_round.id
+    voters = rounds.end_rehearsal(db, scoring_round, organiser)
+    return {"round": round_id, "rehearsal": True, "wiped": len(voters), "_phones": voters}
 
 
 @organiser_event("void_round")
 def on_void_round(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
-) -> None:
+) -> dict[str, Any] | None:
+    scoring_round = rounds.get_round(db, meeting, wire.ident(payload.get("round")))
+    if scoring_round.rehearsal:
+        return _end_rehearsal(db, scoring_round, organiser)
     reason = wire.text(payload.get("reason"), 1000, multiline=True)
-    rounds.void_round(
-        db, rounds.get_round(db, meeting, wire.ident(payload.get("round"))), reason, organiser
-    )
+    rounds.void_round(db, scoring_round, reason, organiser)
+    return None
 
 
 @organiser_event("rerun_round")

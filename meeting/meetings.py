@@ -109,7 +109,7 @@ def set_status(
     if status not in TRANSITIONS.get(meeting.status, set()):
         raise errors.Conflict(_l("The meeting cannot move to this status now."))
     if status == LIVE:
-        ensure_ready(session, meeting)
+        rounds.ensure_ready(session, meeting)
     else:
         if rounds.get_open_round(session, meeting.id) is not None:
             raise errors.Conflict(_l("A scoring round is open; close it first."))
@@ -120,18 +120,6 @@ def set_status(
     record(session, meeting, organiser, "status", {"status": status})
     session.flush()
     return meeting
-
-
-def ensure_ready(session: Session, meeting: Meeting) -> None:
-    """A meeting can go live once it has reporters, valid weights and a valid scheme."""
-    if not meeting.reporters:
-        raise errors.Conflict(_l("Add the reporters before the meeting starts."))
-    schemes.validate_weights([(c.name, c.weight) for c in meeting.categories])
-    schemes.validate_scheme(dict(meeting.scheme))
-    if not session.scalar(
-        select(func.count()).select_from(BallotToken).where(BallotToken.meeting_id == meeting.id)
-    ):
-        raise errors.Conflict(_l("Generate the ballot slips before the meeting starts."))
 
 
 def set_archived(session: Session, meeting: Meeting, archived: bool) -> Meeting:

@@ -79,7 +79,11 @@ def _scoring_rounds(
     rows = session.execute(
         select(RoundReporter.reporter_id, ScoringRound)
         .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
-        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status.in_([CLOSED_ROUND, OPEN]))
+        .where(
+            ScoringRound.meeting_id == meeting.id,
+            ScoringRound.status.in_([CLOSED_ROUND, OPEN]),
+            ScoringRound.rehearsal.is_(False),  # a rehearsal counts nothing
+        )
         .order_by(ScoringRound.id)
     ).all()
     rounds: dict[int, ScoringRound] = {}

@@ -3,6 +3,10 @@
 One round is open at a time per meeting, so a phone always knows which sheet to show.
 A reporter is scored in at most one round that is not void; to score again, void the
 round (with a reason, kept in the audit log) and re-run it.
+
+A rehearsal round (试测) lets the room practise scanning and submitting: phones treat it
+like any other round, it counts nothing, and closing (or voiding) it deletes it with its
+ballots, so no result, export, quota or history ever sees it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from . import errors, tokens
+from . import errors, schemes, tokens
 from .guards import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
     BALLOTS,
+    CLOSED,
     CLOSED_ROUND,
     LIVE,
     OPEN,
@@ -81,7 +86,11 @@ def scored_reporter_ids(session: Session, meeting: Meeting) -> set[int]:
     rows = session.execute(
         select(RoundReporter.reporter_id, ScoringRound)
         .join(ScoringRound, ScoringRound.id == RoundReporter.round_id)
-        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status != VOID)
+        .where(
+            ScoringRound.meeting_id == meeting.id,
+            ScoringRound.status != VOID,
+            ScoringRound.rehearsal.is_(False),
+        )
     ).all()
     return {
         reporter_id
@@ -152,11 +161,14 @@ def get_open_round(session: Session, meeting_id: int) -> ScoringRound | None:
 
 
 def list_rounds(session: Session, meeting: Meeting) -> list[ScoringRound]:
-    """All rounds of the meeting, oldest first."""
+    """All rounds of the meeting, oldest first; an open rehearsal, not an ended one."""
     return list(
         session.scalars(
             select(ScoringRound)
-            .where(ScoringRound.meeting_id == meeting.id)
+            .where(
+                ScoringRound.meeting_id == meeting.id,
+                (ScoringRound.rehearsal.is_(False)) | (ScoringRound.status == OPEN),
+            )
             .order_by(ScoringRound.id)
         )
     )
@@ -175,10 +187,9 @@ def open_round(
     names someone outside the meeting, or a reporter was already scored (void first).
     """
     lock(session, meeting)
+    _ensure_none_open(session, meeting)
     if meeting.status != LIVE:
         raise errors.Conflict(_l("Start the meeting before opening a scoring round."))
-    if get_open_round(session, meeting.id) is not None:
-        raise errors.Conflict(_l("Another scoring round is open; close it first."))
     if not isinstance(reporter_ids, list) or not reporter_ids:
         raise errors.Invalid(_l("Choose at least one reporter to score."))
     by_id = {r.id: r for r in meeting.reporters}
@@ -202,6 +213,88 @@ def open_round(
     session.flush()
     record(session, meeting, organiser, "round_open", {"round": scoring_round.id, "title": title})
     return scoring_round
+
+
+def ensure_ready(session: Session, meeting: Meeting) -> None:
+    """What scoring needs, to go live or to rehearse: reporters, valid weights, a valid
+    scheme and printed slips."""
+    if not meeting.reporters:
+        raise errors.Conflict(_l("Add the reporters before the meeting starts."))
+    schemes.validate_weights([(c.name, c.weight) for c in meeting.categories])
+    schemes.validate_scheme(dict(meeting.scheme))
+    if not session.scalar(
+        select(func.count())
+        .select_from(BallotToken)
+        .where(BallotToken.meeting_id == meeting.id, BallotToken.category_id.is_not(None))
+    ):  # spare slips (no category) cannot vote
+        raise errors.Conflict(_l("Generate the ballot slips before the meeting starts."))
+
+
+def _ensure_none_open(session: Session, meeting: Meeting) -> None:
+    current = get_open_round(session, meeting.id)
+    if current is not None and current.rehearsal:
+        raise errors.Conflict(_l("The rehearsal is still open; end it first."))
+    if current is not None:
+        raise errors.Conflict(_l("Another scoring round is open; close it first."))
+
+
+def open_rehearsal(
+    session: Session, meeting: Meeting, organiser: Organiser | None = None
+) -> ScoringRound:
+    """Open a rehearsal round (试测) on the real sheet: every reporter of the meeting.
+
+    Allowed before the meeting starts and between rounds. Refused when the meeting is
+    sealed, another round is open, or the meeting has no reporters, no valid scheme or no
+    slips yet (phones need all three to practise).
+    """
+    lock(session, meeting)
+    if meeting.status == CLOSED:
+        raise errors.Conflict(_l("The meeting has ended; slips can no longer be used."))
+    _ensure_none_open(session, meeting)
+    ensure_ready(session, meeting)
+    scoring_round = ScoringRound(
+        meeting_id=meeting.id, title=str(_l("Rehearsal")), status=OPEN, rehearsal=True
+    )
+    scoring_round.entries = [
+        RoundReporter(reporter_id=r.id, position=i) for i, r in enumerate(meeting.reporters)
+    ]
+    session.add(scoring_round)
+    session.flush()
+    record(session, meeting, organiser, "rehearsal_open", {"round": scoring_round.id})
+    return scoring_round
+
+
+def end_rehearsal(
+    session: Session, scoring_round: ScoringRound, organiser: Organiser | None = None
+) -> list[int]:
+    """Wipe an open rehearsal round: its ballots and its sheet are deleted; returns the
+    slips that had voted (their phones are told). Only the number of ballots is logged.
+
+    The round row stays, void and empty, as a tombstone: SQLite hands a deleted row's id
+    to the next row, and a phone still holding a practice ballot must never see it
+    accepted by the real round that would inherit the id.
+    """
+    session.execute(
+        select(ScoringRound.id).where(ScoringRound.id == scoring_round.id).with_for_update()
+    )
+    session.refresh(scoring_round)
+    if not scoring_round.rehearsal or scoring_round.status != OPEN:
+        raise errors.Conflict(_l("This rehearsal has ended already."))
+    voters = [
+        token_id
+        for token_id in session.scalars(
+            select(Ballot.token_id).where(Ballot.round_id == scoring_round.id)
+        )
+        if token_id is not None
+    ]
+    session.execute(delete(BALLOTS).where(BALLOTS.c.round_id == scoring_round.id))
+    scoring_round.entries = []
+    scoring_round.status = VOID
+    scoring_round.voided_at = utcnow()
+    meeting = session.get(Meeting, scoring_round.meeting_id)
+    record(session, meeting, organiser, "rehearsal_end", {"ballots": len(voters)})
+    session.flush()
+    return voters
 
 
 def default_title(reporters: list[Reporter]) -> str:
@@ -324,6 +417,8 @@ def close_round(
         select(ScoringRound.id).where(ScoringRound.id == scoring_round.id).with_for_update()
     )
     session.refresh(scoring_round)
+    if scoring_round.rehearsal:
+        raise errors.Conflict(_l("A rehearsal is not closed but ended; its ballots are wiped."))
     if scoring_round.status == CLOSED_ROUND:
         return scoring_round
     if scoring_round.status == VOID:
@@ -432,6 +527,8 @@ def void_round(
         raise errors.Invalid(_l("Give the reason for voiding the round; it is kept on record."))
     if scoring_round.status == VOID:
         raise errors.Conflict(_l("This round is void already."))
+    if scoring_round.rehearsal:
+        raise errors.Conflict(_l("A rehearsal is not closed but ended; its ballots are wiped."))
     scoring_round.status = VOID
     scoring_round.voided_at = utcnow()
     cut_links(session, scoring_round, scoring_round.voided_at)
@@ -445,7 +542,7 @@ def rerun_round(
     session: Session, scoring_round: ScoringRound, organiser: Organiser | None = None
 ) -> ScoringRound:
     """Open a new round for the reporters of a void round."""
-    if scoring_round.status != VOID:
+    if scoring_round.status != VOID or scoring_round.rehearsal:
         raise errors.Conflict(_l("Only a voided round can be run again."))
     meeting = session.get(Meeting, scoring_round.meeting_id)
     assert meeting is not None

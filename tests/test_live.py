@@ -303,3 +303,38 @@ def test_a_busy_phone_is_told_to_retry(app, scene, join_phone):
     acks = [phone.emit("sync", {}, callback=True) for _ in range(40)]
     refused = [a for a in acks if not a["ok"]]
     assert refused and all(a.get("retry") is True for a in refused)
+
+
+def test_rehearsal_round_runs_like_a_real_one_and_is_wiped_at_the_end(
+    app, db, make_meeting, make_organiser, join_phone, open_console
+):
+    meeting = make_meeting()  # before the meeting starts: the room practises
+    token = tokens.list_tokens(db, meeting)[0]
+    console = open_console(meeting, create=True)
+    phone = join_phone(token)
+    opened = console.emit("open_rehearsal", {}, callback=True)
+    assert opened["ok"] and opened["rehearsal"] is True
+    state = received(phone, "state")[-1]
+    assert state["round"]["rehearsal"] is True and state["round"]["id"] == opened["round"]
+    assert len(state["round"]["reporters"]) == len(meeting.reporters)
+    rehearsal = db.get(rounds.ScoringRound, opened["round"])
+    ack = phone.emit(
+        "submit_ballot", ballot(meeting, rehearsal, submission="rehearse-0001"), callback=True
+    )
+    assert ack["ok"]
+    busy = console.emit("open_round", {"reporters": [meeting.reporters[0].id]}, callback=True)
+    assert busy["ok"] is False and "试测" in busy["error"]
+    phone.get_received()
+    ended = console.emit("close_round", {"round": opened["round"]}, callback=True)
+    assert ended["ok"] and ended["wiped"] == 1
+    assert db.scalars(rounds.select(Ballot)).all() == []
+    assert db.get(rounds.ScoringRound, opened["round"]).entries == []
+    pushed = inbox(phone)
+    assert pushed["state"][-1]["round"] is None
+    assert pushed["me"][-1]["ballots"] == {}  # the practice ballot is gone from the phone too
+    late = phone.emit(
+        "submit_ballot", ballot(meeting, rehearsal, submission="rehearse-0002"), callback=True
+    )
+    assert late["ok"] is False and "未被记录" in late["error"]
+    console_state = received(console, "state")[-1]
+    assert console_state["open_round"] is None and console_state["rounds"] == []

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from meeting import ballots, meetings, rounds, tokens
 from meeting.errors import Conflict, Invalid, NotFound
-from meeting.models import CLOSED_ROUND, VOID, RoundToken
+from meeting.models import CLOSED_ROUND, VOID, Ballot, RoundToken
 from tests.helpers import full_lines
 
 
@@ -166,3 +166,60 @@ def test_a_result_that_missed_the_quorum_can_be_scored_again(db, live_meeting):
     assert rounds.void_result_reporter_ids(db, live_meeting) == []  # being scored now
     with pytest.raises(Conflict):
         rounds.rescore_void_results(db, live_meeting)
+
+
+# --------------------------------------------------------------------------- rehearsal (试测)
+
+
+def test_rehearsal_opens_before_the_meeting_on_the_whole_sheet(db, make_meeting):
+    meeting = make_meeting()  # still being prepared
+    rehearsal = rounds.open_rehearsal(db, meeting)
+    assert rehearsal.rehearsal and rehearsal.status == "open"
+    assert rehearsal.reporter_ids == ids(meeting)
+    assert rounds.get_open_round(db, meeting.id) is rehearsal
+    with pytest.raises(Conflict, match="试测"):
+        rounds.open_rehearsal(db, meeting)
+
+
+def test_rehearsal_ballots_are_checked_like_real_ones_and_count_nowhere(db, live_meeting):
+    from meeting import results
+
+    rehearsal = rounds.open_rehearsal(db, live_meeting)
+    slips = tokens.list_tokens(db, live_meeting)
+    for n, token in enumerate(slips[:8]):
+        vote(db, token, rehearsal, live_meeting, n, grade="较好")
+    invalid = vote(db, slips[8], rehearsal, live_meeting, 9, grade="好")  # everyone 好: over quota
+    assert not invalid.valid
+    assert rounds.turnout(db, rehearsal).total_voted == 9
+    assert rounds.scored_reporter_ids(db, live_meeting) == set()
+    with pytest.raises(Conflict, match="试测"):
+        rounds.open_round(db, live_meeting, ids(live_meeting))
+    with pytest.raises(Conflict, match="试测"):
+        rounds.close_round(db, rehearsal)
+    statuses = {row.status for row in results.compute_results(db, live_meeting).reporters}
+    assert statuses == {results.UNSCORED}  # not even "being scored"
+
+    voters = rounds.end_rehearsal(db, rehearsal)
+    assert sorted(voters) == sorted(t.id for t in slips[:9])
+    assert db.scalars(select(Ballot)).all() == []
+    assert rounds.list_rounds(db, live_meeting) == []
+    assert not rounds.has_rounds(db, live_meeting)
+    meetings.ensure_scheme_editable(db, live_meeting)  # the scheme is still free to change
+    real = rounds.open_round(db, live_meeting, ids(live_meeting))
+    assert real.id != rehearsal.id  # a late practice ballot can never land in a real round
+    late = {"round": rehearsal.id, "submission": "sub-late-0001", "seq": 1}
+    with pytest.raises(Conflict):
+        ballots.submit_ballot(db, slips[0].id, dict(late, lines=full_lines(live_meeting, real)))
+    with pytest.raises(Conflict):
+        rounds.end_rehearsal(db, rehearsal)
+    assert vote(db, slips[8], real, live_meeting, 1).valid  # its practice ballot is gone
+
+
+def test_rehearsal_needs_slips_and_refuses_a_sealed_meeting(db, make_meeting):
+    bare = make_meeting(slips=None)
+    with pytest.raises(Conflict, match="测评票"):
+        rounds.open_rehearsal(db, bare)
+    sealed = make_meeting(title="已封存", status="live")
+    meetings.set_status(db, sealed, "closed")
+    with pytest.raises(Conflict):
+        rounds.open_rehearsal(db, sealed)

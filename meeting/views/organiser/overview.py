@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ... import guards, meetings, pushing
+from ... import guards, meetings, pushing, rounds
 from ...db import get_session
 from ...errors import DomainError, Invalid
 from ...models import ACTIVE, BallotToken
@@ -99,7 +99,7 @@ def meeting(meeting_id: int):
     )
     readiness = []
     try:
-        meetings.ensure_ready(session, item)
+        rounds.ensure_ready(session, item)
     except DomainError as exc:  # shown to the organiser as a to-do
         readiness.append(str(exc.message))
         readiness.extend(str(p) for p in exc.detail.get("problems", []))
