@@ -66,7 +66,8 @@ def reach(meeting_id: int, signature: str):
     if not hmac.compare_digest(signature.encode(), expected.encode()):
         abort(404)
     db = get_session()
-    if db.get(Meeting, meeting_id) is None:
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
         abort(404)
     # only this column: the meeting's own updated_at stays as the organiser left it
     db.execute(
@@ -75,4 +76,5 @@ def reach(meeting_id: int, signature: str):
         .values(reachable_at=utcnow(), updated_at=Meeting.updated_at)
     )
     db.commit()
+    db.expire(meeting)
     return render_template("venue/reach.html")

@@ -10,6 +10,14 @@
     if (radio) { radio.checked = true; }
   });
 
+  // a refused form comes back with its reason beside it: bring both into view
+  var refused = document.querySelector('.field-error');
+  if (refused) {
+    refused.scrollIntoView({ block: 'center' });
+    var field = refused.parentNode.querySelector('[aria-invalid="true"]') || document.querySelector('[aria-invalid="true"]');
+    if (field && field.focus) { field.focus({ preventScroll: true }); }
+  }
+
   var bootNode = document.getElementById('preflight-boot');
   if (!bootNode) { return; }
   var boot = JSON.parse(bootNode.textContent);
@@ -24,6 +32,28 @@
     node.setAttribute('data-state', state);
     node.querySelector('.check-state').textContent = text[state];
     if (detail !== undefined) { node.querySelector('.check-detail').textContent = detail; }
+    summarise();
+  }
+
+  // one line on top: ready, or how many rows need attention
+  function summarise() {
+    var rows = document.querySelectorAll('#checks tr[data-state]');
+    var bad = 0, waiting = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var state = rows[i].getAttribute('data-state');
+      if (state === 'bad') { bad += 1; } else if (state === 'wait') { waiting += 1; }
+    }
+    var summary = document.getElementById('preflight-summary');
+    if (bad) {
+      summary.className = 'preflight-summary some-bad';
+      summary.textContent = fill(text.summary_bad, { n: bad });
+    } else if (waiting) {
+      summary.className = 'preflight-summary some-wait';
+      summary.textContent = text.summary_wait;
+    } else {
+      summary.className = 'preflight-summary all-ok';
+      summary.textContent = text.summary_ok;
+    }
   }
 
   function fill(template, values) {
@@ -83,6 +113,7 @@
     request.send();
   }
 
+  summarise();
   poll();
   checkWorkers();
   window.setInterval(poll, boot.poll_ms);

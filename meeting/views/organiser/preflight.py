@@ -43,6 +43,9 @@ TEXT = {
     "clock": _l("Server {server}, this computer {browser}."),
     "clock_off": _l("They differ by {seconds} s: set the server's clock (countdowns follow it)."),
     "workers_failed": _l("The PDF workers did not answer: slips and letters cannot be printed."),
+    "summary_ok": _l("Every check is green: the venue is ready."),
+    "summary_bad": _l("{n} checks need attention (red rows below)."),
+    "summary_wait": _l("Checking… Rows in yellow are waiting (a phone scan, the projector)."),
 }
 
 

@@ -191,7 +191,7 @@ def token_spares(meeting_id: int):
     if meeting.status != DRAFT:
         until = time.time() + FRESH_SECONDS
         session["fresh_slips"] = dict(_fresh(), **{str(i): until for i in made})
-    return redirect(url_for("organiser.token_list", meeting_id=meeting.id) + "#spares")
+    return redirect(url_for("organiser.token_list", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/tokens/hand-out", methods=["POST"])
@@ -232,7 +232,7 @@ def token_hand_out(meeting_id: int):
             str(_l("This slip has been revoked. Please ask the staff for a new slip.")),
         )
     pushing.mark_changed(meeting.id)
-    return redirect(url_for("organiser.token_list", meeting_id=meeting.id) + "#spares")
+    return redirect(url_for("organiser.token_list", meeting_id=meeting.id))
 
 
 def _token_of(db: Any, meeting: Meeting, value: object) -> BallotToken | None:
