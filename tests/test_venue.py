@@ -411,3 +411,17 @@ def test_spare_slips_page_generate_print_and_hand_out(admin_client, db, make_mee
     assert "剩余 1 张" in done.get_data(as_text=True)
     check = admin_client.get(f"/meetings/{meeting.id}/preflight").get_data(as_text=True)
     assert "备用票: 剩余 1 张" in check
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["http://10.0.0.2", "http://192.168.100.200:5000", "https://sanshu.example.gov.cn:8443"],
+)
+def test_the_join_address_is_printed_on_one_line_on_every_slip(
+    admin_client, db, make_meeting, tmp_path, address
+):
+    meeting = make_meeting(slips=(3,))
+    admin_client.post(f"/meetings/{meeting.id}/tokens/address", data={"choice": address})
+    data = admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf").data
+    lines = pdf_text(data, tmp_path).splitlines()
+    assert sum(1 for line in lines if line.strip() == f"{address}/j") == 3
