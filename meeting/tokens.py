@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import errors
-from .guards import ensure_not_sealed, record
+from .guards import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
     CLOSED,
@@ -167,6 +167,10 @@ def hand_out_spare(
     meeting = session.get(Meeting, spare.meeting_id)
     assert meeting is not None
     ensure_not_sealed(meeting)
+    lock(session, meeting)  # two staff handing out the same spare: one wins
+    session.refresh(spare)
+    if lost is not None:
+        session.refresh(lost)
     if spare.status != SPARE:
         raise errors.Conflict(_l("This slip is not a spare slip, or it was handed out already."))
     if (lost is None) == (category is None):

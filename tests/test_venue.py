@@ -425,3 +425,18 @@ def test_the_join_address_is_printed_on_one_line_on_every_slip(
     data = admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf").data
     lines = pdf_text(data, tmp_path).splitlines()
     assert sum(1 for line in lines if line.strip() == f"{address}/j") == 3
+
+
+def test_a_clerk_sees_the_preflight_check_but_not_the_address_form(
+    app, make_meeting, make_organiser
+):
+    from tests.helpers import PASSWORD
+
+    meeting = make_meeting()
+    make_organiser("clerk", role="clerk")
+    clerk = app.test_client()
+    clerk.post("/login", data={"username": "clerk", "password": PASSWORD})
+    page = clerk.get(f"/meetings/{meeting.id}/preflight")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="check-reach"' in text and 'id="address-typed"' not in text
