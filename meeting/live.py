@@ -20,6 +20,8 @@ from typing import Any
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import (
@@ -39,7 +41,7 @@ from . import (
 from .db import get_session
 from .events import commit, delegate_event, organiser_event, public_event
 from .extensions import socketio
-from .models import Meeting, Organiser, ScoringRound, is_id
+from .models import Meeting, Organiser, ScoringRound, is_id, utcnow
 from .pushing import (
     Identity,
     connections,
@@ -138,6 +140,20 @@ def _connect_screen(db: Session, sid: str, auth: dict[str, Any]) -> None:
     state = shared_snapshot(meeting, "screen")
     db.rollback()
     socketio.emit("state", state, to=sid)
+    _mark_screen_seen(db, meeting.id)
+
+
+def _mark_screen_seen(db: Session, meeting_id: int) -> None:
+    """For the pre-flight check: a projector connected. Never refuses the projector."""
+    try:
+        db.execute(
+            update(Meeting)
+            .where(Meeting.id == meeting_id)
+            .values(screen_seen_at=utcnow(), updated_at=Meeting.updated_at)
+        )
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
 
 
 def _connect_organiser(db: Session, sid: str, auth: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import errors
-from .guards import ensure_not_sealed, record
+from .guards import ensure_not_sealed, lock, record
 from .models import (
     ACTIVE,
     CLOSED,
@@ -23,6 +23,7 @@ from .models import (
     is_id,
     utcnow,
 )
+from .models.tokens import SPARE
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud without doubt
 CODE_LENGTH = 8
@@ -32,6 +33,9 @@ MAX_PER_MEETING = 3000
 
 OTHER_DEVICE = _l(
     "This slip has just been opened on another device. If that was not you, tell the staff at once and ask for a new slip."
+)
+SPARE_NOT_IN_USE = _l(
+    "This is a spare ballot code and is not in use yet. Please take it to the staff to be registered before using it."
 )
 OPENED_BEFORE = _l(
     "This slip was opened on another device before. If that was not you, tell the staff at once."
@@ -95,6 +99,15 @@ def generate_tokens(
         raise errors.Invalid(
             _l("Generate between 1 and %(n)d slips at a time.", n=MAX_PER_CATEGORY)
         )
+    tokens = _new_tokens(session, meeting, count, category.id, ACTIVE)
+    record(session, meeting, organiser, "tokens", {"category": category.name, "count": count})
+    session.flush()
+    return tokens
+
+
+def _new_tokens(
+    session: Session, meeting: Meeting, count: int, category_id: int | None, status: str
+) -> list[BallotToken]:
     existing = session.scalar(
         select(func.count()).select_from(BallotToken).where(BallotToken.meeting_id == meeting.id)
     )
@@ -104,17 +117,93 @@ def generate_tokens(
     tokens = [
         BallotToken(
             meeting_id=meeting.id,
-            category_id=category.id,
+            category_id=category_id,
             secret=new_secret(),
             code=code,
             serial=serial + i,
+            status=status,
         )
         for i, code in enumerate(_unique_codes(session, count))
     ]
     session.add_all(tokens)
-    record(session, meeting, organiser, "tokens", {"category": category.name, "count": count})
+    return tokens
+
+
+def generate_spares(
+    session: Session, meeting: Meeting, count: int, organiser: Organiser | None = None
+) -> list[BallotToken]:
+    """Add ``count`` spare slips (备用票): printed like the others, in no category, unable
+    to vote until handed out (:func:`hand_out_spare`). They are not issued: turnout,
+    quorum and the not-voted list leave them out (they are never active)."""
+    ensure_not_sealed(meeting)
+    if not 1 <= count <= MAX_PER_CATEGORY:
+        raise errors.Invalid(
+            _l("Generate between 1 and %(n)d slips at a time.", n=MAX_PER_CATEGORY)
+        )
+    tokens = _new_tokens(session, meeting, count, None, SPARE)
+    record(session, meeting, organiser, "spare_tokens", {"count": count})
     session.flush()
     return tokens
+
+
+def hand_out_spare(
+    session: Session,
+    spare: BallotToken,
+    lost: BallotToken | None = None,
+    category: Category | None = None,
+    organiser: Organiser | None = None,
+) -> BallotToken:
+    """Put a spare slip into use: in place of a lost slip, or for a category.
+
+    In place of ``lost``: the lost slip is revoked exactly as :func:`revoke_token` does,
+    and the spare becomes its replacement (same category, ``replaces_id`` = the lost
+    slip), so a ballot the lost slip cast counts once, for the spare, as for any
+    replacement. A lost slip revoked before without a replacement may be replaced now.
+    For ``category``: a delegate who came without a slip; the spare joins the category.
+
+    Refused: a slip that is not spare, one of another meeting, both or neither of lost
+    and category, a lost slip that was replaced already, a sealed meeting.
+    """
+    meeting = session.get(Meeting, spare.meeting_id)
+    assert meeting is not None
+    ensure_not_sealed(meeting)
+    lock(session, meeting)  # two staff handing out the same spare: one wins
+    session.refresh(spare)
+    if lost is not None:
+        session.refresh(lost)
+    if spare.status != SPARE:
+        raise errors.Conflict(_l("This slip is not a spare slip, or it was handed out already."))
+    if (lost is None) == (category is None):
+        raise errors.Invalid(_l("Choose either the lost slip it replaces or a category."))
+    if category is not None:
+        if category.meeting_id != meeting.id:
+            raise errors.NotFound(_l("This category does not exist."))
+        spare.category_id = category.id
+        detail: dict[str, Any] = {"serial": spare.serial, "category": category.name}
+    else:
+        assert lost is not None
+        if lost.meeting_id != meeting.id or lost.category_id is None:
+            raise errors.NotFound(_l("This slip does not exist."))
+        if lost.status == REVOKED:
+            replaced = session.scalar(
+                select(func.count())
+                .select_from(BallotToken)
+                .where(BallotToken.replaces_id == lost.id)
+            )
+            if replaced:
+                raise errors.Conflict(_l("This slip has been replaced already."))
+        elif lost.status == ACTIVE:
+            lost.status = REVOKED
+            lost.revoked_at = utcnow()
+        else:
+            raise errors.NotFound(_l("This slip does not exist."))
+        spare.category_id = lost.category_id
+        spare.replaces_id = lost.id
+        detail = {"serial": spare.serial, "replaces": lost.serial}
+    spare.status = ACTIVE
+    record(session, meeting, organiser, "spare_handed_out", detail)
+    session.flush()
+    return spare
 
 
 def list_tokens(session: Session, meeting: Meeting) -> list[BallotToken]:
@@ -172,6 +261,8 @@ def _usable(session: Session, token: BallotToken | None) -> BallotToken:
         raise errors.NotFound(
             _l("This code is not valid. Check the code on your slip, or ask the staff.")
         )
+    if token.status == SPARE:
+        raise errors.Forbidden(SPARE_NOT_IN_USE)
     if token.status != ACTIVE:
         raise errors.Forbidden(
             _l("This slip has been revoked. Please ask the staff for a new slip.")
@@ -269,6 +360,7 @@ def slips_context(meeting: Meeting, items: list[BallotToken], base_url: str) -> 
                 "url": f"{base_url}/b/{t.secret}",
                 "code": format_code(t.code),
                 "category": names.get(t.category_id or 0, ""),
+                "spare": t.status == SPARE,
                 "serial": t.serial,
             }
             for t in items

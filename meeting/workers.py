@@ -109,6 +109,20 @@ class WorkerPool:
             raise WorkerError(answer.get("error", "the worker failed"))
         return answer
 
+    def ping(self, wait: float = 1.0, timeout: float = 30.0) -> bool | None:
+        """Whether a worker starts and answers; None when all stay busy for ``wait`` s
+        (they are working: a health check does not queue behind a batch of letters)."""
+        try:
+            slot = self._idle.get(timeout=wait)
+        except queue.Empty:
+            return None
+        self._idle.put(slot)
+        try:
+            self.call({"cmd": "ping"}, timeout=timeout)
+        except WorkerError:
+            return False
+        return True
+
     def warm(self) -> None:
         """Start every worker now, so the first real request does not pay for it."""
         for _ in range(self.size):

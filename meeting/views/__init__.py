@@ -21,7 +21,7 @@ from ..db import database, get_session, is_transient
 from ..errors import DomainError
 from ..extensions import login_manager
 from ..pdf import RenderError
-from . import auth, delegate, organiser, reports, screen
+from . import auth, delegate, organiser, probes, reports, screen
 
 
 def register_views(app: Flask) -> None:
@@ -30,6 +30,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(delegate.bp)
     app.register_blueprint(screen.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(probes.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says it already

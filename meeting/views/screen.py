@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 
 from ..db import get_session
 from ..models import Meeting
-from ..network import public_base_url
+from ..network import base_url_for
 from ..qr import qr_data_uri
 
 bp = Blueprint("screen", __name__)
@@ -34,7 +34,7 @@ def projector(meeting_id: int, key: str):
     meeting = get_session().get(Meeting, meeting_id)
     if meeting is None or not hmac.compare_digest(key.encode(), meeting.screen_key.encode()):
         abort(404)
-    join_url = public_base_url(current_app.config.get("PUBLIC_URL"), request.host_url) + "/j"
+    join_url = base_url_for(meeting) + "/j"
     return render_template(
         "screen/projector.html",
         meeting=meeting,

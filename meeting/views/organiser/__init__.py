@@ -12,6 +12,7 @@ bp.before_request(require_login)
 # the route modules register on bp when imported
 from . import console as _console  # noqa: E402,F401
 from . import overview as _overview  # noqa: E402,F401
+from . import preflight as _preflight  # noqa: E402,F401
 from . import reporters as _reporters  # noqa: E402,F401
 from . import setup as _setup  # noqa: E402,F401
 from . import tokens as _tokens  # noqa: E402,F401
