@@ -30,7 +30,7 @@ SCREEN_TEXT = {
     "phase_left": _l("Phase time left"),
     "scoring_left": _l("Scoring time left"),
     "rehearsal": _l("Rehearsal"),
-    "rehearsal_open": _l("Rehearsal: practise scanning and sending, nothing counts"),
+    "rehearsal_open": _l("Practise scanning and sending; nothing counts"),
     "meeting_over": _l("The meeting is over"),
     "meeting_over_hint": _l("Thank you. Scoring has closed and the slips can no longer be used."),
 }

@@ -149,7 +149,10 @@
     panel.hidden = false;
     panel.className = 'card' + (round.rehearsal ? ' rehearsal' : '');
     var t = round.turnout;
-    var html = ['<div class="round-head"><h2>' + Live.esc(round.rehearsal ? T.rehearsal : T.open_round) + rehearsalBadge(round) + ': ' + Live.esc(round.title) + '</h2>'];
+    var heading = round.rehearsal
+      ? '<span class="badge badge-rehearsal">' + Live.esc(T.rehearsal) + '</span> ' + Live.esc(round.title && round.title !== T.rehearsal ? round.title : T.open_round)
+      : Live.esc(T.open_round) + ': ' + Live.esc(round.title);
+    var html = ['<div class="round-head"><h2>' + heading + '</h2>'];
     if (boot.admin) {
       html.push('<p class="round-actions"><button type="button" class="primary" id="close-round" data-round="' + round.id + '" data-rehearsal="' + (round.rehearsal ? 1 : 0) + '"' +
         (closing ? ' disabled' : '') + '>' + Live.esc(round.rehearsal ? T.close_rehearsal : T.close) + '</button></p>');

@@ -124,7 +124,14 @@
       for (var r = 0; r < boot.reporters.length; r++) { html.push('<option value="' + boot.reporters[r] + '">' + Live.esc(boot.names[r]) + '</option>'); }
       html.push('</select><input id="new-title" placeholder="' + Live.esc(T.item_title) + '"><button type="button" class="small" id="add-item">' + Live.esc(T.add_item) + '</button></div>');
     }
-    if (put('agenda-panel', html.join('')) && boot.admin && window.Sortable) {
+    var changed = put('agenda-panel', html.join(''));
+    // a long agenda scrolls in its own box: keep the current item in sight
+    var list = Live.byId('agenda-list');
+    var current = list.querySelector('li.current');
+    if (changed && current && list.scrollHeight > list.clientHeight) {
+      list.scrollTop = Math.max(0, current.offsetTop - list.clientHeight / 3);
+    }
+    if (changed && boot.admin && window.Sortable) {
       sortables.agenda = window.Sortable.create(Live.byId('agenda-list'), {
         handle: '.grip',
         animation: 120,

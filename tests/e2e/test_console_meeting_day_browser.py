@@ -255,11 +255,13 @@ def test_rehearsal_round_is_shown_as_rehearsal(live_server, laptop, browser):
     wait_text(page, "#open-panel", "试测")
     assert page.inner_text("#close-round") == "结束试测"
     in_viewport(page, "#open-panel .badge-rehearsal")
+    page.screenshot(path=SHOTS + "rehearsal_1366.png")
     screen_context = browser.new_context(viewport={"width": 1920, "height": 1080})
     screen = screen_context.new_page()
     screen.goto(f"{live_server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
     wait_text(screen, ".round-state", "试测")
     assert screen.locator(".turnout .row.total").is_visible()
+    screen.screenshot(path=SHOTS + "projector_rehearsal.png")
     screen_context.close()
     page.click("#close-round")
     assert len(page.dialogs) == 1 and "试测的票将全部清除" in page.dialogs[0]
