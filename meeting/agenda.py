@@ -476,6 +476,25 @@ def remaining_ms(state: MeetingState, now: int) -> int | None:
 
 
 TIMER_ACTIONS = ("start", "pause", "resume", "add", "reset", "answer")
+# While an answer countdown runs, the phase's own countdown is kept aside under this key of
+# MeetingState.speaker (a JSON column; no schema change) and comes back when it is answered.
+PHASE_TIMER = "phase_timer"
+
+
+def timer_fields(state: MeetingState) -> dict[str, Any]:
+    """The countdown as every screen reads it: absolute end while running, else what is left."""
+    return {
+        "running": state.timer_running,
+        "ends_ms": state.timer_ends_ms,
+        "remaining_ms": state.timer_remaining_ms,
+        "duration_ms": state.timer_duration_ms,
+    }
+
+
+def saved_phase_timer(state: MeetingState) -> dict[str, Any] | None:
+    """The phase countdown set aside by a running answer countdown, if any."""
+    saved = (state.speaker or {}).get(PHASE_TIMER)
+    return saved if isinstance(saved, dict) else None
 
 
 def timer(
@@ -524,6 +543,8 @@ def timer(
         state.timer_ends_ms = None
         state.timer_remaining_ms = state.timer_duration_ms
     elif action == "answer":
+        if saved_phase_timer(state) is None:  # a second question keeps the first one's phase
+            state.speaker = dict(state.speaker or {}, **{PHASE_TIMER: timer_fields(state)})
         answer = (
             int(seconds)
             if isinstance(seconds, int)
@@ -551,13 +572,31 @@ def answer_seconds(session: Session, meeting: Meeting) -> int:
     return DEFAULT_ANSWER_SECONDS
 
 
+def end_answer(session: Session, meeting: Meeting) -> None:
+    """A question was answered: the phase countdown set aside for it runs on where it is."""
+    state = get_state(session, meeting)
+    saved = saved_phase_timer(state)
+    if saved is None:
+        return
+    state.timer_running = bool(saved.get("running"))
+    state.timer_ends_ms = saved.get("ends_ms")
+    state.timer_remaining_ms = saved.get("remaining_ms")
+    state.timer_duration_ms = int(saved.get("duration_ms") or 0)
+    state.speaker = {k: v for k, v in state.speaker.items() if k != PHASE_TIMER}
+    state.version += 1
+    session.flush()
+
+
 def set_speaker(session: Session, meeting: Meeting, name: object, role: object) -> MeetingState:
     """Who is commenting now (shown on the projector); empty name clears it."""
     state = get_state(session, meeting)
     _ensure_running(meeting, state)
     name = wire.text(name, 200)[:64]
     role = wire.text(role, 400)[:128]
+    saved = saved_phase_timer(state)
     state.speaker = {"name": name, "role": role} if name else {}
+    if saved is not None:
+        state.speaker[PHASE_TIMER] = saved
     state.version += 1
     session.flush()
     return state

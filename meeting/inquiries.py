@@ -220,6 +220,8 @@ def mark_answered(
     """The question was answered; keep a short summary of the answer for the letter."""
     inquiry = get_inquiry(session, meeting, inquiry_id)
     _require(inquiry, ASKING, ANSWERED)
+    if inquiry.status == ASKING:
+        agenda.end_answer(session, meeting)
     inquiry.status = ANSWERED
     inquiry.answer_summary = (summary if isinstance(summary, str) else "").strip()[:2000]
     session.flush()

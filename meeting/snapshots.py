@@ -147,15 +147,12 @@ def now_info(session: Session, meeting: Meeting, state: MeetingState | None) -> 
         "finished": state.finished,
         "item": None,
         "phase": None,
-        "timer": {
-            "running": state.timer_running,
-            "ends_ms": state.timer_ends_ms,
-            "remaining_ms": state.timer_remaining_ms,
-            "duration_ms": state.timer_duration_ms,
-        }
-        if item is not None
-        else None,
-        "speaker": state.speaker or None,
+        "timer": agenda.timer_fields(state) if item is not None else None,
+        # while a question is being answered, ``timer`` is its answer countdown and this is
+        # the phase's own countdown, set aside until the answer ends
+        "phase_timer": agenda.saved_phase_timer(state) if item is not None else None,
+        "speaker": {k: v for k, v in (state.speaker or {}).items() if k != agenda.PHASE_TIMER}
+        or None,
         "version": state.version,
     }
     if item is not None:

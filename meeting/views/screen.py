@@ -26,6 +26,13 @@ SCREEN_TEXT = {
     "commenting": _l("Commenting"),
     "next_questions": _l("Next questions"),
     "results": _l("Results"),
+    "answer_timer": _l("Answer time"),
+    "phase_left": _l("Phase time left"),
+    "scoring_left": _l("Scoring time left"),
+    "rehearsal": _l("Rehearsal"),
+    "rehearsal_open": _l("Practise scanning and sending; nothing counts"),
+    "meeting_over": _l("The meeting is over"),
+    "meeting_over_hint": _l("Thank you. Scoring has closed and the slips can no longer be used."),
 }
 
 

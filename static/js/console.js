@@ -9,11 +9,59 @@
   var state = null;
   var socket = null;
   var picked = {}; // reporter id -> true, kept across redraws
+  var closing = false; // a close-round confirm or ack is pending
 
   function message(text) {
     var box = Live.byId('message');
     box.hidden = !text;
     box.innerHTML = Live.esc(text || '');
+    if (text && box.scrollIntoView) { box.scrollIntoView({ block: 'nearest' }); }
+  }
+
+  // ------------------------------------------------------------------ errors beside their control
+
+  // A refused action is explained right under the button or form that sent it. Panels are
+  // redrawn from snapshots, so the error remembers its control as a selector and is put
+  // back after every redraw until the next action succeeds.
+  var shownError = null; // {selector, text}
+  var ANCHORS = '.inline-form, .q-actions, .durations, .controls, .chips, .buttons, .round-actions';
+
+  function selectorOf(control) {
+    if (control.id) { return '#' + control.id; }
+    var parts = [control.tagName.toLowerCase()];
+    for (var i = 0; i < control.attributes.length; i++) {
+      var a = control.attributes[i];
+      if (a.name.indexOf('data-') === 0) { parts.push('[' + a.name + '="' + a.value.replace(/"/g, '') + '"]'); }
+    }
+    var question = control.closest ? control.closest('[data-q]') : null;
+    return (question ? '[data-q="' + question.getAttribute('data-q') + '"] ' : '') + parts.join('');
+  }
+
+  function placeError(scroll) {
+    var old = document.querySelectorAll('.inline-error');
+    for (var i = 0; i < old.length; i++) { old[i].parentNode.removeChild(old[i]); }
+    if (!shownError) { return; }
+    var control = document.querySelector(shownError.selector);
+    if (!control) { message(shownError.text); return; }
+    var anchor = (control.closest && control.closest(ANCHORS)) || control.parentNode;
+    var box = document.createElement('p');
+    box.className = 'inline-error';
+    box.setAttribute('role', 'alert');
+    box.textContent = shownError.text;
+    anchor.parentNode.insertBefore(box, anchor.nextSibling);
+    if (scroll && box.scrollIntoView) { box.scrollIntoView({ block: 'nearest' }); }
+  }
+
+  function showError(text, origin) {
+    if (!origin) { message(text); return; }
+    shownError = { selector: selectorOf(origin), text: text };
+    placeError(true);
+  }
+
+  function clearErrors() {
+    message('');
+    shownError = null;
+    placeError(false);
   }
 
   // Events that create something carry a one-time key, the same until the server has
@@ -28,20 +76,21 @@
     return key;
   }
 
-  function act(event, payload, done, failed) {
+  // origin: the control that sent the action; a refusal is shown beside it
+  function act(event, payload, done, failed, origin) {
     if (CREATES[event]) { payload.once = onceKeys[event] || (onceKeys[event] = newKey()); }
     socket.timeout(10000).emit(event, payload, function (err, ack) {
       if (err) {
-        message(T.offline);
-        if (failed) { failed({ ok: false, error: T.offline }); }
+        if (failed && failed({ ok: false, error: T.offline })) { return; }
+        showError(T.offline, origin);
         return;
       }
       if (!ack.ok) {
         if (failed && failed(ack)) { return; }
-        message(ack.error);
+        showError(ack.error, origin);
         return;
       }
-      message('');
+      clearErrors();
       delete onceKeys[event];
       if (done) { done(ack); }
     });
@@ -49,18 +98,27 @@
 
   // ------------------------------------------------------------------ rounds
 
+  function rehearsalButton() {
+    // the room practises scanning and sending before the real vote: before the start and
+    // between rounds, never while a round is open
+    if (!boot.admin || state.open_round || state.meeting.status === 'closed') { return ''; }
+    return '<div class="round-actions"><button type="button" id="open-rehearsal">' + Live.esc(T.open_rehearsal) + '</button> <small class="hint">' +
+      Live.esc(T.rehearsal_hint) + '</small></div>';
+  }
+
   function drawRoundPicker() {
     var panel = Live.byId('round-panel');
     if (state.open_round) { panel.hidden = true; return; }
     panel.hidden = false;
     if (state.meeting.status !== 'live') {
-      panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(T.needs_live) + '</p>';
+      panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(state.meeting.status === 'draft' ? T.needs_live : T.no_round) + '</p>' + rehearsalButton();
       return;
     }
     // with an agenda, rounds open by themselves in the scoring phases: the picker folds away
     var folded = state.agenda && state.agenda.length;
     var wasOpen = panel.querySelector('details') && panel.querySelector('details').open;
-    var html = ['<details' + (!folded || wasOpen ? ' open' : '') + '><summary><b>' + Live.esc(T.open_title) + '</b></summary><p class="hint">' + Live.esc(T.pick) + '</p>'];
+    var html = [rehearsalButton()];
+    html.push('<details' + (!folded || wasOpen ? ' open' : '') + '><summary><b>' + Live.esc(T.open_title) + '</b></summary><p class="hint">' + Live.esc(T.pick) + '</p>');
     html.push('<p class="buttons"><button type="button" data-pick="written">' + Live.esc(T.pick_written) + '</button>');
     html.push('<button type="button" data-pick="all">' + Live.esc(T.pick_all) + '</button>');
     html.push('<button type="button" data-pick="none">' + Live.esc(T.pick_none) + '</button></p><div class="pick-list">');
@@ -70,19 +128,37 @@
         (r.scored ? ' disabled' : '') + (picked[r.id] && !r.scored ? ' checked' : '') + '> ' + Live.esc(r.name) +
         ' <small>' + Live.esc(r.unit) + (r.on_site ? ' · ' + Live.esc(T.on_site) : '') + (r.scored ? ' · ' + Live.esc(T.scored) : '') + '</small></label>');
     }
-    html.push('</div><p><input id="round-title" placeholder="' + Live.esc(T.round_title) + '"> ');
+    html.push('</div><p class="inline-form"><input id="round-title" placeholder="' + Live.esc(T.round_title) + '"> ');
     if (boot.admin) { html.push('<button type="button" class="primary" id="open-round">' + Live.esc(T.open) + '</button>'); }
     html.push('</p></details>');
+    var title = Live.byId('round-title');
+    var typed = title ? title.value : '';
     panel.innerHTML = html.join('');
+    if (typed && Live.byId('round-title')) { Live.byId('round-title').value = typed; }
+  }
+
+  function rehearsalBadge(round) {
+    return round.rehearsal ? ' <span class="badge badge-rehearsal">' + Live.esc(T.rehearsal) + '</span>' : '';
   }
 
   function drawOpenRound() {
     var panel = Live.byId('open-panel');
     var round = state.open_round;
-    if (!round) { panel.innerHTML = '<p class="hint">' + Live.esc(T.no_round) + '</p>'; return; }
+    // no open round: the panel steps aside (the round picker says so)
+    if (!round) { panel.hidden = true; panel.innerHTML = ''; return; }
+    panel.hidden = false;
+    panel.className = 'card' + (round.rehearsal ? ' rehearsal' : '');
     var t = round.turnout;
-    var html = ['<h2>' + Live.esc(T.open_round) + ': ' + Live.esc(round.title) + '</h2>'];
-    html.push('<table class="table compact"><thead><tr><th>' + Live.esc(T.category) + '</th><th class="num">' + Live.esc(T.voted) + '</th><th class="num">' + Live.esc(T.eligible) + '</th><th></th></tr></thead><tbody>');
+    var heading = round.rehearsal
+      ? '<span class="badge badge-rehearsal">' + Live.esc(T.rehearsal) + '</span> ' + Live.esc(round.title && round.title !== T.rehearsal ? round.title : T.open_round)
+      : Live.esc(T.open_round) + ': ' + Live.esc(round.title);
+    var html = ['<div class="round-head"><h2>' + heading + '</h2>'];
+    if (boot.admin) {
+      html.push('<p class="round-actions"><button type="button" class="primary" id="close-round" data-round="' + round.id + '" data-rehearsal="' + (round.rehearsal ? 1 : 0) + '"' +
+        (closing ? ' disabled' : '') + '>' + Live.esc(round.rehearsal ? T.close_rehearsal : T.close) + '</button></p>');
+    }
+    html.push('</div>');
+    html.push('<table class="table compact" id="turnout"><thead><tr><th>' + Live.esc(T.category) + '</th><th class="num">' + Live.esc(T.voted) + '</th><th class="num">' + Live.esc(T.eligible) + '</th><th></th></tr></thead><tbody>');
     for (var i = 0; i < t.categories.length; i++) {
       var c = t.categories[i];
       var share = c.eligible ? Math.round(100 * c.voted / c.eligible) : 0;
@@ -98,7 +174,6 @@
       html.push('<span title="' + Live.esc(round.not_voted[j].category) + '">' + Live.esc(Live.fmt(T.slip_no, round.not_voted[j])) + '</span> ');
     }
     html.push('</p></details>');
-    if (boot.admin) { html.push('<p><button type="button" class="primary" id="close-round" data-round="' + round.id + '">' + Live.esc(T.close) + '</button></p>'); }
     var open = panel.querySelector('details') && panel.querySelector('details').open;
     panel.innerHTML = html.join('');
     Live.fillBars(panel);
@@ -106,30 +181,52 @@
   }
 
   function drawHistory() {
-    var html = ['<h2>' + Live.esc(T.history) + '</h2><table class="table compact"><tbody>'];
+    var html = ['<table class="table compact"><tbody>'];
     for (var i = 0; i < state.rounds.length; i++) {
       var r = state.rounds[i];
-      html.push('<tr><td>' + Live.esc(r.title) + '<br><small class="muted">' + Live.esc(r.reporter_names.join('、')) + '</small></td>');
+      html.push('<tr><td>' + Live.esc(r.title) + rehearsalBadge(r) + '<br><small class="muted">' + Live.esc(r.reporter_names.join('、')) + '</small></td>');
       html.push('<td><span class="badge badge-' + (r.status === 'open' ? 'live' : (r.status === 'void' ? 'draft' : 'closed')) + '">' + Live.esc(T['status_' + r.status]) + '</span>');
       if (r.status === 'void') { html.push('<br><small>' + Live.esc(r.void_reason) + '</small>'); }
       html.push('</td><td class="num">' + (r.status !== 'void' ? r.voted + ' / ' + r.eligible : ''));
       if (r.status === 'closed') { html.push('<br><small>' + r.valid + ' ' + Live.esc(T.valid) + ' · ' + r.invalid + ' ' + Live.esc(T.invalid) + '</small>'); }
       html.push('</td><td class="actions">');
       if (r.status === 'closed') { html.push('<a class="small" target="_blank" rel="noopener" href="' + boot.tally + r.id + '/tally.pdf">' + Live.esc(T.tally) + '</a> '); }
-      if (boot.admin && r.status !== 'void') { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
+      if (boot.admin && r.status !== 'void' && !r.rehearsal) { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
       if (boot.admin && r.status === 'void') { html.push('<button type="button" class="small" data-rerun="' + r.id + '">' + Live.esc(T.rerun) + '</button>'); }
       html.push('</td></tr>');
     }
     html.push('</tbody></table>');
     Live.byId('history-panel').innerHTML = html.join('');
+    Live.byId('history-summary').innerHTML = Live.esc(Live.fmt(T.history_fold, { n: state.rounds.length }));
+  }
+
+  // The header badge follows the meeting (筹备中 -> 进行中 -> 已结束) without a reload.
+  function drawMeetingStatus() {
+    var holder = Live.byId('meeting-status');
+    var status = state.meeting.status;
+    if (!holder || !T['meeting_' + status]) { return; }
+    var html = '<span class="badge badge-' + status + '">' + Live.esc(T['meeting_' + status]) + '</span>';
+    if (holder.innerHTML !== html) { holder.innerHTML = html; }
+  }
+
+  // The panels are ordered for the phase (console.css): the chair's tools for now on top.
+  function arrange() {
+    var now = state.now || {};
+    var running = now.started && !now.finished;
+    var grid = Live.byId('console-grid');
+    grid.setAttribute('data-phase', running && now.phase ? now.phase.key : (state.open_round ? 'scoring' : 'none'));
+    grid.setAttribute('data-running', running ? '1' : '0');
   }
 
   function draw() {
     if (!state) { return; }
+    arrange();
+    drawMeetingStatus();
     drawRoundPicker();
     drawOpenRound();
     drawHistory();
     if (window.ConsoleAgenda) { window.ConsoleAgenda.draw(state); }
+    placeError(false);
   }
 
   function pick(kind) {
@@ -153,35 +250,58 @@
     if (target.id === 'open-round') {
       var ids = [];
       for (var key in picked) { if (picked.hasOwnProperty(key) && picked[key]) { ids.push(parseInt(key, 10)); } }
-      act('open_round', { reporters: ids, title: Live.byId('round-title').value }, function () { picked = {}; });
+      act('open_round', { reporters: ids, title: Live.byId('round-title').value }, function () { picked = {}; }, null, target);
+      return;
+    }
+    if (target.id === 'open-rehearsal') {
+      act('open_rehearsal', {}, null, null, target);
       return;
     }
     if (target.id === 'close-round') {
-      if (window.confirm(T.close_confirm)) {
-        act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }, function (ack) {
-          // the tally sheet is printed the moment a round closes, to be signed
-          var box = Live.byId('tally-ready');
-          box.innerHTML = Live.esc(T.tally_ready) + ' <a class="button primary" target="_blank" rel="noopener" href="' + boot.tally + ack.round + '/tally.pdf">' + Live.esc(T.tally) + '</a>';
-          box.hidden = false;
-        });
+      // one dialog for a double click: later clicks are ignored until this one is answered
+      if (closing) { return; }
+      closing = true;
+      target.disabled = true;
+      var rehearsal = target.getAttribute('data-rehearsal') === '1';
+      if (!window.confirm(rehearsal ? T.close_rehearsal_confirm : T.close_confirm)) {
+        closing = false;
+        target.disabled = false;
+        return;
       }
+      act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }, function (ack) {
+        closing = false;
+        var box = Live.byId('tally-ready');
+        if (rehearsal) {
+          box.innerHTML = Live.esc(T.rehearsal_closed);
+        } else {
+          // the tally sheet is printed the moment a round closes, to be signed
+          box.innerHTML = Live.esc(T.tally_ready) + ' <a class="button primary" target="_blank" rel="noopener" href="' + boot.tally + ack.round + '/tally.pdf">' + Live.esc(T.tally) + '</a>';
+        }
+        box.hidden = false;
+        draw();
+      }, function () {
+        closing = false;
+        var button = Live.byId('close-round');
+        if (button) { button.disabled = false; }
+        return false;
+      }, target);
       return;
     }
     if (target.getAttribute('data-void')) {
       var reason = window.prompt(T.void_reason);
-      if (reason) { act('void_round', { round: parseInt(target.getAttribute('data-void'), 10), reason: reason }); }
+      if (reason) { act('void_round', { round: parseInt(target.getAttribute('data-void'), 10), reason: reason }, null, null, target); }
       return;
     }
     if (target.getAttribute('data-rerun')) {
-      act('rerun_round', { round: parseInt(target.getAttribute('data-rerun'), 10) });
+      act('rerun_round', { round: parseInt(target.getAttribute('data-rerun'), 10) }, null, null, target);
     }
   });
 
   socket = Live.connect({ role: 'organiser', meeting: boot.meeting }, {
     status: function (online) {
       var link = Live.byId('link');
-      link.className = 'badge ' + (online ? 'badge-live' : 'badge-draft');
-      link.innerHTML = Live.esc(online ? T.online : T.offline);
+      link.className = 'badge ' + (online ? 'badge-live' : 'badge-offline');
+      link.innerHTML = Live.esc(online ? T.online : T.disconnected);
     },
     state: function (snapshot) { state = snapshot; draw(); },
     refused: function (text) { message(text); }

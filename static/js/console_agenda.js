@@ -10,8 +10,9 @@
   var drawn = {};
   var sortables = {};
   var moving = false; // a next/back is on its way
+  var editing = false; // the agenda's editing tools are unfolded while the meeting runs
 
-  function act(event, payload, done, failed) { window.Console.act(event, payload, done, failed); }
+  function act(event, payload, done, failed, origin) { window.Console.act(event, payload, done, failed, origin); }
 
   function put(id, html) {
     if (drawn[id] === html) { return false; }
@@ -34,6 +35,12 @@
     if (left === null) { clock.innerHTML = ''; return; }
     clock.innerHTML = Live.esc(Live.clock(left));
     clock.className = 'clock' + (left < 0 ? ' overtime' : '') + (state.now.timer.running ? '' : ' paused');
+    // while a question is answered the big clock is its answer time; the phase runs on beside it
+    var phaseLeft = Live.byId('phase-left');
+    if (phaseLeft) {
+      var rest = Live.remaining(state.now.phase_timer);
+      phaseLeft.innerHTML = rest === null ? '' : Live.esc(T.phase_left) + ' <b>' + Live.esc(Live.clock(rest)) + '</b>';
+    }
   }
 
   function drawNow() {
@@ -51,7 +58,8 @@
       html.push('<div class="where"><span class="phase">' + Live.esc(now.phase.label) + '</span>' + Live.esc(now.item.title) +
         ' <small class="muted">(' + (now.item.index + 1) + '/' + now.item.count + ')</small>' +
         (now.speaker ? '<br><small>' + Live.esc(T.speaking) + ': ' + Live.esc(now.speaker.name) + ' ' + Live.esc(now.speaker.role) + '</small>' : '') +
-        '</div><div class="clock" id="clock"></div><div class="controls">');
+        '</div><div class="clocks">' + (now.phase_timer ? '<div class="clock-label">' + Live.esc(T.answer_timer) + '</div>' : '') +
+        '<div class="clock" id="clock"></div>' + (now.phase_timer ? '<div class="phase-left" id="phase-left"></div>' : '') + '</div><div class="controls">');
       if (boot.admin) {
         html.push('<button type="button" data-act="agenda_back">◀ ' + Live.esc(T.back) + '</button>');
         html.push('<button type="button" class="primary" data-act="agenda_next" id="next">' + Live.esc(T.next) + ' ▶</button>');
@@ -71,7 +79,10 @@
   // ------------------------------------------------------------------ agenda
 
   function drawAgenda() {
-    var html = ['<h2>' + Live.esc(T.agenda) + '</h2>'];
+    var running = state.now.started && !state.now.finished;
+    Live.byId('agenda-panel').className = 'card' + (!running || editing ? ' editing' : '');
+    var html = ['<div class="agenda-head"><h2>' + Live.esc(T.agenda) + '</h2>' +
+      (boot.admin && running && state.agenda.length ? '<label class="small"><input type="checkbox" id="agenda-edit"' + (editing ? ' checked' : '') + '> ' + Live.esc(T.setup_tools) + '</label>' : '') + '</div>'];
     if (!state.agenda.length) {
       html.push('<p class="hint">' + Live.esc(T.no_agenda) + '</p>');
       if (boot.admin) { html.push('<button type="button" class="primary" data-act="agenda_build">' + Live.esc(T.build) + '</button>'); }
@@ -83,8 +94,8 @@
     for (var i = 0; i < state.agenda.length; i++) {
       var item = state.agenda[i];
       html.push('<li data-id="' + item.id + '" class="' + (item.id === currentItem ? 'current' : '') + '"><div class="item-head"><span>' +
-        (boot.admin ? '<span class="grip" title="' + Live.esc(T.drag) + '">☰</span>' : '') + Live.esc(item.title) + '</span>');
-      if (boot.admin && item.id !== currentItem) { html.push('<button type="button" class="small danger" data-remove="' + item.id + '">×</button>'); }
+        (boot.admin ? '<span class="grip setup-only" title="' + Live.esc(T.drag) + '">☰</span>' : '') + Live.esc(item.title) + '</span>');
+      if (boot.admin && item.id !== currentItem) { html.push('<button type="button" class="small danger setup-only" data-remove="' + item.id + '">×</button>'); }
       html.push('</div><div class="chips">');
       for (var p = 0; p < item.phases.length; p++) {
         var phase = item.phases[p];
@@ -94,7 +105,7 @@
       }
       html.push('</div>');
       if (boot.admin) {
-        html.push('<details><summary class="small">' + Live.esc(T.durations) + '</summary><div class="durations" data-item="' + item.id + '">');
+        html.push('<details class="setup-only"><summary class="small">' + Live.esc(T.durations) + '</summary><div class="durations" data-item="' + item.id + '">');
         for (var d = 0; d < item.phases.length; d++) {
           html.push('<label>' + Live.esc(item.phases[d].label) + ' <input data-phase-key="' + item.phases[d].key + '" value="' + (item.phases[d].seconds / 60) + '"></label>');
           if (item.phases[d].answer_seconds) {
@@ -107,13 +118,20 @@
     }
     html.push('</ol>');
     if (boot.admin) {
-      html.push('<div class="inline-form"><select id="new-kind"><option value="custom">' + Live.esc(T.kind_custom) + '</option><option value="report">' + Live.esc(T.kind_report) +
+      html.push('<div class="inline-form setup-only"><select id="new-kind"><option value="custom">' + Live.esc(T.kind_custom) + '</option><option value="report">' + Live.esc(T.kind_report) +
         '</option><option value="written">' + Live.esc(T.kind_written) + '</option><option value="closing">' + Live.esc(T.kind_closing) + '</option></select>');
       html.push('<select id="new-reporter">');
       for (var r = 0; r < boot.reporters.length; r++) { html.push('<option value="' + boot.reporters[r] + '">' + Live.esc(boot.names[r]) + '</option>'); }
       html.push('</select><input id="new-title" placeholder="' + Live.esc(T.item_title) + '"><button type="button" class="small" id="add-item">' + Live.esc(T.add_item) + '</button></div>');
     }
-    if (put('agenda-panel', html.join('')) && boot.admin && window.Sortable) {
+    var changed = put('agenda-panel', html.join(''));
+    // a long agenda scrolls in its own box: keep the current item in sight
+    var list = Live.byId('agenda-list');
+    var current = list.querySelector('li.current');
+    if (changed && current && list.scrollHeight > list.clientHeight) {
+      list.scrollTop = Math.max(0, current.offsetTop - list.clientHeight / 3);
+    }
+    if (changed && boot.admin && window.Sortable) {
       sortables.agenda = window.Sortable.create(Live.byId('agenda-list'), {
         handle: '.grip',
         animation: 120,
@@ -260,6 +278,48 @@
 
   function value(id) { var el = Live.byId(id); return el ? el.value : ''; }
 
+  // Jumping to a phase: one that opens scoring asks first (every phone switches to the
+  // ballot); leaving an open round asks to close it, as "next" does.
+  function goTo(chip) {
+    if (moving) { return; }
+    var itemId = parseInt(chip.getAttribute('data-goto'), 10);
+    var index = parseInt(chip.getAttribute('data-phase'), 10);
+    var item = null;
+    for (var i = 0; i < state.agenda.length; i++) { if (state.agenda[i].id === itemId) { item = state.agenda[i]; } }
+    if (!item || !item.phases[index]) { return; }
+    if (item.phases[index].key === 'scoring' && !state.open_round) {
+      var question;
+      if (item.reporter_id) {
+        question = Live.fmt(T.goto_scoring_confirm, { name: nameOf(item.reporter_id) || item.title });
+      } else {
+        var count = 0; // the reporters the server will put in the round: not yet scored
+        for (var r = 0; r < state.reporters.length; r++) {
+          if (!state.reporters[r].scored && (item.kind !== 'written' || !state.reporters[r].on_site)) { count++; }
+        }
+        question = Live.fmt(T.goto_scoring_many_confirm, { title: item.title, n: count });
+      }
+      if (!window.confirm(question)) { return; }
+    }
+    moving = true;
+    var done = function () { moving = false; };
+    act('agenda_goto', { item: itemId, phase: index }, done, function (ack) {
+      moving = false;
+      if (ack.needs_close && window.confirm(T.close_and_move)) {
+        moving = true;
+        act('agenda_goto', { item: itemId, phase: index, close_round: true }, done, function () { moving = false; return false; }, chip);
+        return true;
+      }
+      return false;
+    }, chip);
+  }
+
+  document.addEventListener('change', function (event) {
+    if (event.target.id === 'agenda-edit') {
+      editing = event.target.checked;
+      if (state) { drawAgenda(); }
+    }
+  });
+
   document.addEventListener('click', function (event) {
     var t = event.target;
     var simple = t.getAttribute('data-act');
@@ -275,25 +335,25 @@
         // leaving a scoring phase with the round still open: ask, then close and move on
         if (ack.needs_close && window.confirm(T.close_and_move)) {
           moving = true;
-          act(simple, { close_round: true, version: version }, done, function () { moving = false; return false; });
+          act(simple, { close_round: true, version: version }, done, function () { moving = false; return false; }, t);
           return true;
         }
         return false;
-      });
+      }, t);
       return;
     }
-    if (simple) { act(simple, {}); return; }
+    if (simple) { act(simple, {}, null, null, t); return; }
     if (t.getAttribute('data-timer')) {
       var seconds = t.getAttribute('data-seconds');
-      act('timer', { action: t.getAttribute('data-timer'), seconds: seconds ? parseInt(seconds, 10) : null });
+      act('timer', { action: t.getAttribute('data-timer'), seconds: seconds ? parseInt(seconds, 10) : null }, null, null, t);
       return;
     }
     if (t.getAttribute('data-goto')) {
-      act('agenda_goto', { item: parseInt(t.getAttribute('data-goto'), 10), phase: parseInt(t.getAttribute('data-phase'), 10) });
+      goTo(t);
       return;
     }
     if (t.getAttribute('data-remove')) {
-      if (window.confirm(T.remove_item_confirm)) { act('agenda_remove', { item: parseInt(t.getAttribute('data-remove'), 10) }); }
+      if (window.confirm(T.remove_item_confirm)) { act('agenda_remove', { item: parseInt(t.getAttribute('data-remove'), 10) }, null, null, t); }
       return;
     }
     if (t.getAttribute('data-durations')) {
@@ -304,24 +364,26 @@
       for (var i = 0; i < inputs.length; i++) {
         if (inputs[i].getAttribute('data-answer')) { answer = inputs[i].value; } else { minutes[inputs[i].getAttribute('data-phase-key')] = inputs[i].value; }
       }
-      act('agenda_durations', { item: parseInt(t.getAttribute('data-durations'), 10), minutes: minutes, answer_minutes: answer });
+      act('agenda_durations', { item: parseInt(t.getAttribute('data-durations'), 10), minutes: minutes, answer_minutes: answer }, null, null, t);
       return;
     }
     if (t.id === 'add-item') {
       var kind = value('new-kind');
-      act('agenda_add', { kind: kind, title: value('new-title'), reporter: kind === 'report' ? parseInt(value('new-reporter'), 10) : null });
+      act('agenda_add', { kind: kind, title: value('new-title'), reporter: kind === 'report' ? parseInt(value('new-reporter'), 10) : null }, function () {
+        Live.byId('new-title').value = '';
+      }, null, t);
       return;
     }
-    if (t.id === 'set-speaker') { act('speaker', { name: value('speaker-name'), role: value('speaker-role') }); return; }
-    if (t.id === 'clear-speaker') { act('speaker', { name: '', role: '' }); return; }
+    if (t.id === 'set-speaker') { act('speaker', { name: value('speaker-name'), role: value('speaker-role') }, null, null, t); return; }
+    if (t.id === 'clear-speaker') { act('speaker', { name: '', role: '' }, null, null, t); return; }
     if (t.id === 'add-comment') {
       act('comment_add', { reporter: focus(), name: value('comment-name'), role: value('comment-role'), summary: value('comment-summary') }, function () {
         Live.byId('comment-summary').value = '';
-      });
+      }, null, t);
       return;
     }
     if (t.getAttribute('data-comment-delete')) {
-      if (window.confirm(T.remove_comment_confirm)) { act('comment_delete', { id: parseInt(t.getAttribute('data-comment-delete'), 10) }); }
+      if (window.confirm(T.remove_comment_confirm)) { act('comment_delete', { id: parseInt(t.getAttribute('data-comment-delete'), 10) }, null, null, t); }
       return;
     }
     if (t.getAttribute('data-comment-edit')) {
@@ -329,20 +391,20 @@
       for (var c = 0; c < state.comments.length; c++) {
         if (state.comments[c].id === id) {
           var summary = window.prompt(T.summary, state.comments[c].summary);
-          if (summary !== null) { act('comment_update', { id: id, name: state.comments[c].name, role: state.comments[c].role, summary: summary }); }
+          if (summary !== null) { act('comment_update', { id: id, name: state.comments[c].name, role: state.comments[c].role, summary: summary }, null, null, t); }
         }
       }
       return;
     }
     if (t.id === 'set-open-for') {
       var chosen = value('open-for');
-      act('inquiries_open', { reporter: chosen ? parseInt(chosen, 10) : null });
+      act('inquiries_open', { reporter: chosen ? parseInt(chosen, 10) : null }, null, null, t);
       return;
     }
     if (t.id === 'add-spoken') {
       act('inquiry_add', { reporter: focus(), text: value('spoken-text'), asker: value('spoken-asker') }, function () {
         Live.byId('spoken-text').value = '';
-      });
+      }, null, t);
       return;
     }
     var qAct = t.getAttribute('data-q-act');
@@ -361,7 +423,7 @@
         payload.text = text;
       }
       if (qAct === 'inquiry_answered') { payload.summary = value('answer-' + qid); }
-      act(qAct, payload);
+      act(qAct, payload, null, null, t);
     }
   });
 

@@ -23,18 +23,31 @@
     return html.join('');
   }
 
-  function roundHtml(round, turnout) {
+  // clock: the phase's countdown under a label (scoring time), or none outside the agenda
+  function roundHtml(round, turnout, clock) {
     var closed = round.status !== 'open';
-    return '<p class="round-state' + (closed ? ' closed' : '') + '">' + Live.esc(closed ? T.scoring_closed : T.scoring_open) + '</p>' +
-      '<p class="round-title">' + Live.esc(round.title) + '</p>' + (turnout ? turnoutHtml(turnout) : '');
+    var label = round.rehearsal ? (closed ? T.scoring_closed : T.rehearsal_open) : (closed ? T.scoring_closed : T.scoring_open);
+    return '<div class="round-top"><div><p class="round-state' + (closed ? ' closed' : '') + (round.rehearsal ? ' rehearsal' : '') + '">' +
+      (round.rehearsal ? '<span class="tag">' + Live.esc(T.rehearsal) + '</span>' : '') + Live.esc(label) + '</p>' +
+      '<p class="round-title">' + Live.esc(round.title) + '</p></div>' + (clock && !closed ? clock : '') + '</div>' + (turnout ? turnoutHtml(turnout) : '');
+  }
+
+  function show(id, timer) {
+    var clock = Live.byId(id);
+    if (!clock) { return; }
+    var left = Live.remaining(timer);
+    clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
+    clock.className = clock.className.split(' ')[0] + (left !== null && left < 0 ? ' overtime' : '') + (timer && !timer.running ? ' paused' : '');
   }
 
   function tick() {
-    var clock = Live.byId('countdown');
-    if (!clock || !state || !state.now || !state.now.timer) { return; }
-    var left = Live.remaining(state.now.timer);
-    clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
-    clock.className = 'countdown' + (left !== null && left < 0 ? ' overtime' : '') + (state.now.timer.running ? '' : ' paused');
+    if (!state || !state.now || !state.now.timer || state.meeting.status === 'closed') { return; }
+    show('countdown', state.now.timer);
+    if (state.now.phase_timer) { show('phase-countdown', state.now.phase_timer); }
+  }
+
+  function labelledClock(label, id, size) {
+    return '<div class="timer ' + size + '"><p class="timer-label">' + Live.esc(label) + '</p><p class="' + (size === 'big' ? 'countdown' : 'countdown-small') + '" id="' + id + '"></p></div>';
   }
 
   function neutral() {
@@ -51,7 +64,7 @@
   function phaseHtml(now) {
     var key = now.phase.key;
     var clock = '<p class="countdown" id="countdown"></p>';
-    if (key === 'scoring' && state.round) { return roundHtml(state.round, state.turnout); }
+    if (key === 'scoring' && state.round) { return roundHtml(state.round, state.turnout, labelledClock(T.scoring_left, 'countdown', 'side')); }
     if (key === 'report') { return speakerHtml(now) + clock; }
     if (key === 'comment') {
       var speaker = now.speaker ? '<p class="speaker-meta">' + Live.esc(T.commenting) + ': <b>' + Live.esc(now.speaker.name) + '</b> ' + Live.esc(now.speaker.role) + '</p>' : '';
@@ -63,7 +76,10 @@
       if (q.current) {
         html.push('<div class="question-now">' + Live.esc(q.current.text) + (q.current.asker ? '<span class="asker">' + Live.esc(q.current.asker) + '</span>' : '') + '</div>');
       }
-      html.push(clock);
+      // the answer countdown of the question being asked, and the phase's own time beside it
+      html.push('<div class="timers">' + (now.phase_timer
+        ? labelledClock(T.answer_timer, 'countdown', 'big') + labelledClock(T.phase_left, 'phase-countdown', 'side')
+        : labelledClock(T.phase_left, 'countdown', 'big')) + '</div>');
       if (q.queue.length) {
         html.push('<p class="phase-label">' + Live.esc(T.next_questions) + '</p><ol class="queue">');
         for (var i = 0; i < q.queue.length && i < 5; i++) { html.push('<li>' + Live.esc(q.queue[i].text) + '</li>'); }
@@ -117,12 +133,23 @@
     return html.join('');
   }
 
+  // sealed: a calm end, no countdown, no join code (the slips no longer work)
+  function overHtml() {
+    return '<div class="neutral over"><p>' + Live.esc(T.meeting_over) + '</p><p class="over-hint">' + Live.esc(T.meeting_over_hint) + '</p></div>';
+  }
+
   function draw() {
     var html;
     if (!state) { return; }
     var now = state.now;
+    var sealed = state.meeting.status === 'closed';
+    Live.byId('join').hidden = sealed;
+    Live.byId('stage').className = 'stage' + (sealed ? ' sealed' : '');
     if (state.published && state.published.level) {
       html = resultsHtml(state.published);
+      if (sealed) { html = '<p class="over-line">' + Live.esc(T.meeting_over) + '</p>' + html; }
+    } else if (sealed) {
+      html = overHtml();
     } else if (now && now.started && !now.finished && now.item) {
       html = phaseHtml(now);
     } else if (state.round) {

@@ -9,8 +9,30 @@ from ..common import load_meeting
 from . import bp
 
 CONSOLE_TEXT = {
-    "online": _l("Live"),
+    "online": _l("Connected"),
+    "disconnected": _l("Disconnected"),
     "offline": _l("Reconnecting…"),
+    "meeting_draft": _l("In preparation"),
+    "meeting_live": _l("Live"),
+    "meeting_closed": _l("Closed"),
+    "rehearsal": _l("Rehearsal"),
+    "open_rehearsal": _l("Start a rehearsal round"),
+    "rehearsal_hint": _l(
+        "A rehearsal lets the room practise scanning and sending on every reporter; it counts nothing and its ballots are wiped when it ends."
+    ),
+    "close_rehearsal": _l("End the rehearsal"),
+    "close_rehearsal_confirm": _l(
+        "End the rehearsal? Its ballots will all be wiped; nothing of it counts."
+    ),
+    "rehearsal_closed": _l("The rehearsal has ended and its ballots were wiped."),
+    "goto_scoring_confirm": _l("Scoring of {name} will open on every phone. Continue?"),
+    "goto_scoring_many_confirm": _l(
+        "{title} will open scoring of {n} reporters on every phone. Continue?"
+    ),
+    "answer_timer": _l("Answer time"),
+    "phase_left": _l("Phase time left"),
+    "setup_tools": _l("Agenda editing"),
+    "history_fold": _l("Earlier rounds ({n})"),
     "open_title": _l("Open a scoring round"),
     "pick": _l("Choose the reporters to score in this round"),
     "pick_written": _l("All written reports not yet scored"),

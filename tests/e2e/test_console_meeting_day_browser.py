@@ -1,0 +1,287 @@
+"""Issue #11, the console on meeting day, in a real browser at 1366x768: laid out for the
+phase, errors beside their control, truthful badges, confirmations asked once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from meeting import agenda, rounds
+from meeting.db import get_session
+from meeting.meetings import get_meeting, set_status
+from meeting.models import ScoringRound
+from tests.builders import build_meeting
+from tests.helpers import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+LAPTOP = {"width": 1366, "height": 768}
+SHOTS = "/work/shots/console/"
+
+
+def make_scene(server, draft: bool = False, rehearsal_round: bool = False):  # type: ignore[no-untyped-def]
+    """21 reporters (4 on site), 80 slips in five categories, an agenda with a scoring phase
+    after each report."""
+    app = server.app()
+    with app.app_context():
+        session = get_session()
+        scene = build_meeting(
+            session, reporters_count=21, delegates=80, on_site=4, open_round=False
+        )
+        meeting = get_meeting(session, scene.meeting_id)
+        agenda.build_agenda(session, meeting, per_report_rounds=True)
+        if draft:
+            set_status(session, meeting, "draft")
+        if rehearsal_round:
+            trial = rounds.open_round(session, meeting, [r.id for r in meeting.reporters], "试测")
+            trial.rehearsal = True
+        session.commit()
+    app.extensions["sanshu.db"].engine.dispose()
+    return scene
+
+
+def open_rounds(server) -> list[ScoringRound]:  # type: ignore[no-untyped-def]
+    app = server.app()
+    with app.app_context():
+        found = list(
+            get_session().scalars(select(ScoringRound).where(ScoringRound.status == "open"))
+        )
+    app.extensions["sanshu.db"].engine.dispose()
+    return found
+
+
+@pytest.fixture
+def laptop(browser, live_server):  # type: ignore[no-untyped-def]
+    """The organiser's console tab at 1366x768; every dialog is recorded, then answered by
+    ``laptop.answer`` (yes unless a test says otherwise)."""
+    from tests.live_server import ORGANISER
+
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.dialogs = []
+    page.answer = True
+
+    def on_dialog(dialog):  # type: ignore[no-untyped-def]
+        page.dialogs.append(dialog.message)
+        if page.answer:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(live_server.base_url + "/login")
+    page.fill("input[name=username]", ORGANISER[0])
+    page.fill("input[name=password]", ORGANISER[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/meetings")
+    yield page
+    context.close()
+
+
+def wait_text(page, selector: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    wait_until(
+        page,
+        "([sel, frag]) => { const el = document.querySelector(sel);"
+        " return !!el && el.offsetParent !== null && el.innerText.indexOf(frag) >= 0; }",
+        arg=[selector, fragment],
+    )
+
+
+def in_viewport(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """The element is drawn and wholly inside the window, without scrolling."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not drawn"
+    size = page.viewport_size
+    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+    assert box["x"] + box["width"] <= size["width"], (selector, box)
+    assert box["y"] + box["height"] <= size["height"], (selector, box)
+
+
+def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def open_console(page, server, scene) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.base_url}/meetings/{scene.meeting_id}/console")
+    page.wait_for_selector("#agenda-list")
+    wait_text(page, "#link", "已连接")
+
+
+def chip(page, item_index: int, phase_label: str):  # type: ignore[no-untyped-def]
+    return page.locator("#agenda-list > li").nth(item_index).locator(".chip", has_text=phase_label)
+
+
+def test_scoring_turnout_and_close_button_fit_a_laptop_screen(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    open_console(page, live_server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    # setup tools are folded away once the meeting runs
+    assert not page.locator("#add-item").is_visible()
+    assert not page.locator("[data-durations]").first.is_visible()
+    assert page.locator("#history-fold").get_attribute("open") is None
+    # jump to the first reporter's scoring: asked first, naming whom
+    chip(page, 1, "测评").click()
+    page.wait_for_selector("#close-round")
+    assert len(page.dialogs) == 1 and "将开始对述职人001的测评" in page.dialogs[0]
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_text(page, "#open-panel", "合计")
+    in_viewport(page, "#turnout")
+    in_viewport(page, "#close-round")
+    assert page.inner_text("#close-round") == "结束本轮测评"
+    assert page.evaluate("window.scrollY") == 0
+    no_horizontal_scroll(page)
+    page.screenshot(path=SHOTS + "scoring_1366.png")
+    # the editing tools unfold on demand
+    page.check("#agenda-edit")
+    assert page.locator("#add-item").is_visible()
+
+
+def test_inquiry_puts_the_question_queue_first(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    open_console(page, live_server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    chip(page, 1, "询问").click()
+    wait_text(page, "#now-panel", "询问")
+    page.fill("#spoken-asker", "纪委委员 张明")
+    page.fill("#spoken-text", "请问今年整改清单中的三项问题，目前完成了几项？")
+    page.click("#add-spoken")
+    page.wait_for_selector("#queue-list [data-q-act=inquiry_asking]")
+    page.click("#queue-list [data-q-act=inquiry_asking]")
+    # the big clock is the answer time, labelled; the phase's time stays beside it
+    wait_text(page, "#now-panel .clock-label", "答问计时")
+    wait_text(page, "#phase-left", "环节剩余")
+    page.evaluate("window.scrollTo(0, 0)")
+    in_viewport(page, "#questions-panel h3")
+    in_viewport(page, "#phase-left")
+    questions = page.locator("#questions-panel").bounding_box()
+    rounds_panel = page.locator("#round-panel").bounding_box()
+    assert questions and rounds_panel and questions["y"] < rounds_panel["y"]
+    no_horizontal_scroll(page)
+    page.screenshot(path=SHOTS + "inquiry_1366.png")
+
+
+def test_a_refusal_shows_under_the_control_that_caused_it(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    open_console(page, live_server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    chip(page, 1, "询问").click()
+    wait_text(page, "#now-panel", "询问")
+    # an empty question: the reason stands under the form, in view, not at the page top
+    page.click("#add-spoken")
+    error = page.locator("#questions-form .inline-error")
+    error.wait_for()
+    assert "问题" in error.inner_text()
+    in_viewport(page, "#questions-form .inline-error")
+    form = page.locator("#questions-form .inline-form").bounding_box()
+    shown = error.bounding_box()
+    assert form and shown and 0 <= shown["y"] - (form["y"] + form["height"]) < 40
+    assert page.locator("#message").is_hidden()
+    # the next success clears it
+    page.fill("#spoken-text", "请问如何加强机关年轻干部的教育管理？")
+    page.click("#add-spoken")
+    wait_text(page, "#queue-list", "年轻干部")
+    wait_until(page, "document.querySelectorAll('.inline-error').length === 0")
+
+    # durations that are not a number: the reason sits under that item's duration fields
+    page.check("#agenda-edit")
+    item = page.locator("#agenda-list > li").nth(2)
+    item.locator("details.setup-only summary").click()
+    item.locator("input[data-phase-key=report]").fill("很久")
+    item.locator("[data-durations]").click()
+    durations_error = item.locator(".inline-error")
+    durations_error.wait_for()
+    assert durations_error.is_visible() and durations_error.inner_text()
+    assert page.locator("#message").is_hidden()
+
+
+def test_header_badges_follow_the_meeting_and_the_connection(live_server, laptop):
+    scene = make_scene(live_server, draft=True)
+    page = laptop
+    page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/console")
+    page.wait_for_selector("#agenda-list")
+    wait_text(page, "#link", "已连接")
+    assert page.inner_text("#meeting-status") == "筹备中"
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#meeting-status", "进行中")  # no reload
+    page.evaluate("window.Console.socket().disconnect()")
+    wait_text(page, "#link", "已断开")
+    page.evaluate("window.Console.socket().connect()")
+    wait_text(page, "#link", "已连接")
+
+
+def test_a_chip_that_opens_scoring_asks_and_a_no_opens_nothing(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    open_console(page, live_server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    page.answer = False
+    chip(page, 2, "测评").click()
+    assert len(page.dialogs) == 1 and "述职人002" in page.dialogs[0]
+    # a later move is acknowledged: had the refused jump been sent, it would be there first
+    page.answer = True
+    chip(page, 2, "述职").click()
+    wait_text(page, "#now-panel", "述职人002")
+    assert len(page.dialogs) == 1  # a phase without scoring asks nothing
+    assert open_rounds(live_server) == []
+    assert page.locator("#close-round").count() == 0
+
+
+def test_double_click_on_close_shows_one_dialog(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    open_console(page, live_server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    chip(page, 1, "测评").click()
+    page.wait_for_selector("#close-round")
+    page.dialogs.clear()
+    page.dblclick("#close-round")
+    wait_text(page, "#tally-ready", "计票")
+    assert len(page.dialogs) == 1, page.dialogs
+    assert open_rounds(live_server) == []
+
+
+def test_rehearsal_round_is_shown_as_rehearsal(live_server, laptop, browser):
+    scene = make_scene(live_server, rehearsal_round=True)
+    page = laptop
+    open_console(page, live_server, scene)
+    wait_text(page, "#open-panel", "试测")
+    assert page.inner_text("#close-round") == "结束试测"
+    in_viewport(page, "#open-panel .badge-rehearsal")
+    page.screenshot(path=SHOTS + "rehearsal_1366.png")
+    screen_context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    screen = screen_context.new_page()
+    screen.goto(f"{live_server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
+    wait_text(screen, ".round-state", "试测")
+    assert screen.locator(".turnout .row.total").is_visible()
+    screen.screenshot(path=SHOTS + "projector_rehearsal.png")
+    screen_context.close()
+    page.click("#close-round")
+    assert len(page.dialogs) == 1 and "试测的票将全部清除" in page.dialogs[0]
+
+
+# TODO(lead): needs the server side of "open_rehearsal" (payload {}, acked like
+# "open_round"), implemented on main; on the mt-console branch alone this test fails.
+def test_start_rehearsal_button_opens_a_rehearsal_round(live_server, laptop):
+    scene = make_scene(live_server, draft=True)
+    page = laptop
+    page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/console")
+    page.wait_for_selector("#open-rehearsal")  # before the meeting starts
+    in_viewport(page, "#open-rehearsal")
+    page.click("#open-rehearsal")
+    page.wait_for_selector("#close-round")
+    wait_text(page, "#open-panel", "试测")
+    assert page.inner_text("#close-round") == "结束试测"
+    assert [r.rehearsal for r in open_rounds(live_server)] == [True]
+    assert page.locator("#open-rehearsal").count() == 0  # not while a round is open
+    page.click("#close-round")
+    wait_text(page, "#tally-ready", "试测")
+    page.wait_for_selector("#open-rehearsal")
+    assert open_rounds(live_server) == []
