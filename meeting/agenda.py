@@ -302,6 +302,7 @@ def _enter(
     state.timer_running = duration > 0
     state.timer_ends_ms = now + duration if duration else None
     state.timer_remaining_ms = None
+    state.phase_timer = None  # a new phase: no answer countdown is running
     state.speaker = {}
     state.inquiry_reporter_id = item.reporter_id if phase["key"] == "inquiry" else None
     if phase["key"] == "scoring" and rounds.get_open_round(session, meeting.id) is None:
@@ -476,9 +477,6 @@ def remaining_ms(state: MeetingState, now: int) -> int | None:
 
 
 TIMER_ACTIONS = ("start", "pause", "resume", "add", "reset", "answer")
-# While an answer countdown runs, the phase's own countdown is kept aside under this key of
-# MeetingState.speaker (a JSON column; no schema change) and comes back when it is answered.
-PHASE_TIMER = "phase_timer"
 
 
 def timer_fields(state: MeetingState) -> dict[str, Any]:
@@ -493,8 +491,7 @@ def timer_fields(state: MeetingState) -> dict[str, Any]:
 
 def saved_phase_timer(state: MeetingState) -> dict[str, Any] | None:
     """The phase countdown set aside by a running answer countdown, if any."""
-    saved = (state.speaker or {}).get(PHASE_TIMER)
-    return saved if isinstance(saved, dict) else None
+    return state.phase_timer or None
 
 
 def timer(
@@ -544,7 +541,7 @@ def timer(
         state.timer_remaining_ms = state.timer_duration_ms
     elif action == "answer":
         if saved_phase_timer(state) is None:  # a second question keeps the first one's phase
-            state.speaker = dict(state.speaker or {}, **{PHASE_TIMER: timer_fields(state)})
+            state.phase_timer = timer_fields(state)
         answer = (
             int(seconds)
             if isinstance(seconds, int)
@@ -582,7 +579,7 @@ def end_answer(session: Session, meeting: Meeting) -> None:
     state.timer_ends_ms = saved.get("ends_ms")
     state.timer_remaining_ms = saved.get("remaining_ms")
     state.timer_duration_ms = int(saved.get("duration_ms") or 0)
-    state.speaker = {k: v for k, v in state.speaker.items() if k != PHASE_TIMER}
+    state.phase_timer = None
     state.version += 1
     session.flush()
 
@@ -593,10 +590,7 @@ def set_speaker(session: Session, meeting: Meeting, name: object, role: object) 
     _ensure_running(meeting, state)
     name = wire.text(name, 200)[:64]
     role = wire.text(role, 400)[:128]
-    saved = saved_phase_timer(state)
     state.speaker = {"name": name, "role": role} if name else {}
-    if saved is not None:
-        state.speaker[PHASE_TIMER] = saved
     state.version += 1
     session.flush()
     return state

@@ -151,8 +151,7 @@ def now_info(session: Session, meeting: Meeting, state: MeetingState | None) -> 
         # while a question is being answered, ``timer`` is its answer countdown and this is
         # the phase's own countdown, set aside until the answer ends
         "phase_timer": agenda.saved_phase_timer(state) if item is not None else None,
-        "speaker": {k: v for k, v in (state.speaker or {}).items() if k != agenda.PHASE_TIMER}
-        or None,
+        "speaker": state.speaker or None,
         "version": state.version,
     }
     if item is not None:

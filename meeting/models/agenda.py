@@ -68,6 +68,9 @@ class MeetingState(Base):
         ForeignKey("reporter.id", ondelete="SET NULL")
     )
     speaker: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # who is commenting now
+    # the phase countdown kept aside while an answer countdown runs (same fields as the
+    # timer_* columns); it comes back when the question is answered
+    phase_timer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,4 +1,5 @@
-"""meeting day: chosen address, pre-flight marks, rehearsal rounds, spare slips
+"""meeting day: chosen address, pre-flight marks, rehearsal rounds, spare slips, the
+phase countdown kept aside during an answer
 
 Revision ID: 0007
 Revises: 0006
@@ -25,9 +26,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('rehearsal', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('ballot_token', schema=None) as batch_op:
         batch_op.alter_column('category_id', existing_type=sa.Integer(), nullable=True)
+    with op.batch_alter_table('meeting_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phase_timer', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('meeting_state', schema=None) as batch_op:
+        batch_op.drop_column('phase_timer')
     op.execute("DELETE FROM ballot_token WHERE category_id IS NULL")
     with op.batch_alter_table('ballot_token', schema=None) as batch_op:
         batch_op.alter_column('category_id', existing_type=sa.Integer(), nullable=False)

@@ -108,7 +108,7 @@
 
   function drawRoundPicker() {
     var panel = Live.byId('round-panel');
-    if (state.open_round) { panel.hidden = true; return; }
+    if (state.open_round) { panel.hidden = true; panel.innerHTML = ''; return; }
     panel.hidden = false;
     if (state.meeting.status !== 'live') {
       panel.innerHTML = '<h2>' + Live.esc(T.open_title) + '</h2><p class="hint">' + Live.esc(state.meeting.status === 'draft' ? T.needs_live : T.no_round) + '</p>' + rehearsalButton();

@@ -267,8 +267,6 @@ def test_rehearsal_round_is_shown_as_rehearsal(live_server, laptop, browser):
     assert len(page.dialogs) == 1 and "试测的票将全部清除" in page.dialogs[0]
 
 
-# TODO(lead): needs the server side of "open_rehearsal" (payload {}, acked like
-# "open_round"), implemented on main; on the mt-console branch alone this test fails.
 def test_start_rehearsal_button_opens_a_rehearsal_round(live_server, laptop):
     scene = make_scene(live_server, draft=True)
     page = laptop
