@@ -169,6 +169,7 @@ def test_a_loaded_preset_is_marked_unsaved(admin_client, make_meeting):
     assert 'data-dirty="1"' not in page(admin_client.get(f"/meetings/{meeting.id}/scheme"))
     html = page(admin_client.get(f"/meetings/{meeting.id}/scheme?preset=democratic"))
     assert 'data-dirty="1"' in html and "未保存" in html
+    assert "已将预设方案“民主测评”载入下方表单" in html
 
 
 def test_the_import_template_has_the_importers_columns_and_imports_back(

@@ -181,6 +181,7 @@ def scheme(meeting_id: int):
         weights_problem=weights_problem,
         problems=problems,
         dirty=loaded or bool(problems),
+        loaded=values.get("name") if loaded else None,
         text={
             "unsaved": str(_l("Not saved")),
             "leave": str(_l("The changes are not saved yet. Leave the page anyway?")),
