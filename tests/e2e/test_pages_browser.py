@@ -183,8 +183,10 @@ def test_wide_reporter_list_scrolls_in_its_box(laptop, live_server):
     for cell in page.locator("#reporters tbody td.name-cell").all():
         one_line(cell)
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/letters")
-    page.locator("text=欧阳明远").first.wait_for()
+    page.locator("#letter-list").wait_for()
     no_page_scroll(page)
+    for link in page.locator("#letter-list a").all():
+        one_line(link)
 
 
 def test_categories_total_follows_typing_and_a_refusal_keeps_the_typing(laptop, live_server):
