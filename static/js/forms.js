@@ -40,7 +40,9 @@
     if (form.getAttribute('data-dirty') === '1') { markDirty(form); }
     form.addEventListener('input', function () { markDirty(form); });
     form.addEventListener('change', function () { markDirty(form); });
-    form.addEventListener('submit', function () { leaving = true; });
+    form.addEventListener('submit', function (event) {
+      if (!event.defaultPrevented) { leaving = true; }  // not when a confirmation said no
+    });
   });
 
   window.addEventListener('beforeunload', function (event) {
