@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -34,15 +35,19 @@ def _clean_details(
 ) -> dict[str, Any]:
     title = (title or "").strip()
     if not title:
-        raise errors.Invalid(_l("Please give the meeting a title."))
+        raise errors.Invalid(_l("Please give the meeting a title."), field="title")
     if len(title) > 200 or len(organ_name or "") > 200:
-        raise errors.Invalid(_l("Title and organ name may have at most 200 characters."))
+        raise errors.Invalid(
+            _l("Title and organ name may have at most 200 characters."),
+            field="title" if len(title) > 200 else "organ_name",
+        )
     if year is None:
         raise errors.Invalid(
-            _l("Give the assessment year: the year whose work is reported on (e.g. 2024).")
+            _l("Give the assessment year: the year whose work is reported on (e.g. 2024)."),
+            field="year",
         )
     if not 2000 <= year <= 2100:
-        raise errors.Invalid(_l("The year must be between 2000 and 2100."))
+        raise errors.Invalid(_l("The year must be between 2000 and 2100."), field="year")
     return {
         "title": title,
         "organ_name": (organ_name or "").strip(),
@@ -157,17 +162,29 @@ def apply_category_preset(session: Session, meeting: Meeting) -> list[Category]:
     return meeting.categories
 
 
-def _clean_category(name: str, weight: Any) -> tuple[str, float]:
+def _clean_category(name: str, weight: Any) -> tuple[str, Decimal]:
+    """A category's name and weight in percent; an error names the field at fault."""
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise errors.Invalid(_l("A category needs a name of at most 64 characters."))
+        raise errors.Invalid(_l("A category needs a name of at most 64 characters."), field="name")
+    text = str(weight).strip().rstrip("%％").strip() or "0"
     try:
-        value = float(str(weight).strip().rstrip("%") or 0)
-    except ValueError as exc:
-        raise errors.Invalid(_l("The weight of %(name)s is not a number.", name=name)) from exc
-    if not 0 <= value <= 100:
-        raise errors.Invalid(_l("The weight of %(name)s must be 0-100.", name=name))
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise errors.Invalid(
+            _l("The weight of %(name)s is not a number.", name=name), field="weight"
+        ) from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise errors.Invalid(_l("The weight of %(name)s must be 0-100.", name=name), field="weight")
     return name, value
+
+
+def as_percentages(weights: list[Decimal]) -> list[Decimal]:
+    """Weights typed as fractions (0.3 / 0.5 / 0.2: each at most 1, summing to exactly 1)
+    become percentages (30 / 50 / 20); any other set is already in percent."""
+    if weights and all(w <= 1 for w in weights) and sum(weights) == 1:
+        return [w * 100 for w in weights]
+    return weights
 
 
 def add_category(
@@ -179,10 +196,10 @@ def add_category(
     if len(meeting.categories) >= MAX_CATEGORIES:
         raise errors.Invalid(_l("At most %(n)d categories.", n=MAX_CATEGORIES))
     if any(c.name == name for c in meeting.categories):
-        raise errors.Conflict(_l("The category %(name)s exists already.", name=name))
+        raise errors.Conflict(_l("The category %(name)s exists already.", name=name), field="name")
     category = Category(
         name=name,
-        weight=value,
+        weight=float(value),
         may_inquire=may_inquire,
         position=max((c.position for c in meeting.categories), default=-1) + 1,
     )
@@ -197,21 +214,44 @@ def update_categories(
     """Save names, weights and inquiry flags of all categories at once.
 
     Weights are checked together (they must add up to 100) so the organiser can move
-    weight from one category to another in one save.
+    weight from one category to another in one save. Weights are percentages; a set
+    typed as fractions that add up to 1 (0.3 / 0.5 / 0.2) is read as 30 / 50 / 20.
+    An error names the field at fault: ``field`` ("name", "weight" or "total") and, for
+    one category's field, its ``category_id``.
     """
     ensure_not_sealed(meeting)
     by_id = {c.id: c for c in meeting.categories}
     cleaned = []
+    seen: set[str] = set()
     for category_id, name, weight, may_inquire in rows:
         if category_id not in by_id:
             raise errors.NotFound(_l("This category does not exist."))
-        cleaned.append((by_id[category_id], *_clean_category(name, weight), may_inquire))
-    names = [name for _, name, _, _ in cleaned]
-    if len(set(names)) != len(names):
-        raise errors.Invalid(_l("Two categories have the same name."))
-    schemes.validate_weights([(name, weight) for _, name, weight, _ in cleaned])
-    for category, name, weight, may_inquire in cleaned:
-        category.name, category.weight, category.may_inquire = name, weight, may_inquire
+        try:
+            clean_name, value = _clean_category(name, weight)
+        except errors.DomainError as error:
+            error.detail["category_id"] = category_id
+            raise
+        if clean_name in seen:
+            raise errors.Invalid(
+                _l("Two categories have the same name."), field="name", category_id=category_id
+            )
+        seen.add(clean_name)
+        cleaned.append((by_id[category_id], clean_name, value, may_inquire))
+    percentages = as_percentages([value for _, _, value, _ in cleaned])
+    try:
+        schemes.validate_weights(
+            [(name, value) for (_, name, _, _), value in zip(cleaned, percentages, strict=True)]
+        )
+    except errors.Invalid as error:
+        error.detail["field"] = "total"
+        if percentages and all(value <= 1 for value in percentages):
+            # 0.3 / 0.4 / 0.2 that miss 1: say what the numbers mean rather than "0.9%"
+            error.detail["problems"] = [
+                _l("The weights are percentages: type 30 for 30%, not 0.3.")
+            ]
+        raise
+    for (category, name, _, may_inquire), value in zip(cleaned, percentages, strict=True):
+        category.name, category.weight, category.may_inquire = name, float(value), may_inquire
     session.flush()
     return meeting.categories
 

@@ -58,21 +58,32 @@ def _score(value: Any, label: Any) -> float | None:
 
 
 def clean(meeting: Meeting, data: ReporterData, reporter: Reporter | None = None) -> ReporterData:
-    """Validate one reporter's fields against the meeting (unique name, score ranges)."""
+    """Validate one reporter's fields against the meeting (unique name, score ranges).
+
+    An error names the form field at fault (``field``: name, title, unit, report_text).
+    """
     data.name = (data.name or "").strip()
     if not data.name:
-        raise errors.Invalid(_l("Please give the reporter's name."))
-    if len(data.name) > MAX_NAME or len(data.title) > 128 or len(data.unit) > 128:
-        raise errors.Invalid(_l("Name at most 64, position and unit at most 128 characters."))
+        raise errors.Invalid(_l("Please give the reporter's name."), field="name")
+    for name, value, limit in (
+        ("name", data.name, MAX_NAME),
+        ("title", data.title, 128),
+        ("unit", data.unit, 128),
+    ):
+        if len(value) > limit:
+            raise errors.Invalid(
+                _l("Name at most 64, position and unit at most 128 characters."), field=name
+            )
     if len(data.report_text) > MAX_TEXT:
-        raise errors.Invalid(_l("The report text is too long."))
+        raise errors.Invalid(_l("The report text is too long."), field="report_text")
     for other in meeting.reporters:
         if other is not reporter and other.name == data.name:
             raise errors.Conflict(
                 _l(
                     "%(name)s is already on the list; add the unit to tell them apart.",
                     name=data.name,
-                )
+                ),
+                field="name",
             )
     return data
 
@@ -228,6 +239,50 @@ def _header_map(header: list[str], meeting: Meeting) -> dict[str, int]:
             if h in (name, name + "得分", name + "分数"):
                 found["component:" + component["key"]] = i
     return found
+
+
+@dataclass
+class TemplateColumn:
+    header: str  # exactly as the importer reads it
+    sample: str | float | int  # the example row's value
+    width: int  # characters
+    choices: tuple[str, ...] = ()  # the values a cell may take, offered as a list
+
+
+# the 述职方式 words the template offers (the importer also takes ON_SITE / WRITTEN)
+ON_SITE_WORD = "现场"
+WRITTEN_WORD = "书面"
+
+
+def template_columns(meeting: Meeting) -> list[TemplateColumn]:
+    """The import template's columns for this meeting: the headers ``preview_import`` reads
+    (姓名, 职务, 单位, 述职方式, 顺序, each imported component, 述职报告) with an example row
+    that imports cleanly."""
+    columns = [
+        TemplateColumn(HEADERS["name"][0], str(_l("Wang Jianjun")), 12),
+        TemplateColumn(HEADERS["title"][0], str(_l("Party branch secretary")), 18),
+        TemplateColumn(HEADERS["unit"][0], str(_l("General Office")), 20),
+        TemplateColumn(HEADERS["mode"][0], ON_SITE_WORD, 10, (ON_SITE_WORD, WRITTEN_WORD)),
+        TemplateColumn(HEADERS["order"][0], 1, 6),
+    ]
+    for component in meeting.scheme.get("components") or []:
+        columns.append(TemplateColumn(component["name"], 90, max(10, 2 * len(component["name"]))))
+    columns.append(
+        TemplateColumn(
+            HEADERS["report"][0],
+            str(_l("The report text (optional; a PDF can be uploaded after the import).")),
+            60,
+        )
+    )
+    return columns
+
+
+def template_xlsx(meeting: Meeting) -> bytes:
+    """The import template as an .xlsx file (header, one example row)."""
+    return spreadsheets.template_xlsx(
+        [(c.header, c.sample, c.width, c.choices) for c in template_columns(meeting)],
+        sheet_title=str(_l("Reporters")),
+    )
 
 
 def preview_import(meeting: Meeting, data: bytes, replace: bool = False) -> ImportPreview:

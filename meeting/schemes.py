@@ -405,24 +405,33 @@ def _fmt(value: Any) -> str:
 def scheme_from_form(form: Any) -> dict[str, Any]:
     """Build and validate a scheme document from the organiser's form fields."""
     mode = form.get("mode", GRADE)
+
+    def read(name: str, parse: Any) -> Any:
+        # a field that cannot be read is named in the error, for the form to show it there
+        try:
+            return parse(form.get(name, ""))
+        except errors.Invalid as error:
+            error.detail.setdefault("field", name)
+            raise
+
     data: dict[str, Any] = {
         "name": form.get("name", "").strip(),
         "preset": form.get("preset") or None,
         "mode": mode,
-        "scale": parse_scale(form.get("scale", "")) if mode == GRADE else [],
-        "dimensions": parse_dimensions(form.get("dimensions", "")),
+        "scale": read("scale", parse_scale) if mode == GRADE else [],
+        "dimensions": read("dimensions", parse_dimensions),
         "overall": form.get("overall", "").strip(),
         "overall_scale": None,
         "abstain": form.get("abstain", "").strip() or None,
-        "top_quota_pct": _optional_number(form.get("top_quota_pct", "")),
+        "top_quota_pct": read("top_quota_pct", _optional_number),
         "same_grade_invalid": bool(form.get("same_grade_invalid")),
         "trim_extremes": bool(form.get("trim_extremes")),
-        "quorum_pct": _optional_number(form.get("quorum_pct", "")) or 0,
+        "quorum_pct": read("quorum_pct", _optional_number) or 0,
         "top_quota_scope": form.get("top_quota_scope") or QUOTA_PER_BALLOT,
-        "small_group_min": _optional_number(form.get("small_group_min", "")) or SMALL_GROUP_MIN,
+        "small_group_min": read("small_group_min", _optional_number) or SMALL_GROUP_MIN,
         "assessment_name": form.get("assessment_name", "").strip() or "测评得分",
-        "components": parse_components(form.get("components", "")),
-        "thresholds": parse_thresholds(form.get("thresholds", "")),
+        "components": read("components", parse_components),
+        "thresholds": read("thresholds", parse_thresholds),
     }
     return validate_scheme(data)
 

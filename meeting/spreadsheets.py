@@ -184,6 +184,47 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "rows": len(rows)}
 
 
+# --------------------------------------------------------------------------- writing
+
+
+def template_xlsx(
+    columns: list[tuple[str, Any, int, tuple[str, ...]]], sheet_title: str = "Sheet1"
+) -> bytes:
+    """A one-sheet workbook to fill in: bold frozen header, one example row, column widths.
+
+    ``columns`` are (header, example value, width in characters, allowed values); a column
+    with allowed values offers them as a drop-down list. Written on the server (openpyxl
+    writes, it does not parse anything uploaded).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    for index, (header, example, width, choices) in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        head = sheet.cell(row=1, column=index, value=header)
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="EEF0F3")
+        head.alignment = Alignment(vertical="center")
+        sheet.cell(row=2, column=index, value=example)
+        # CJK characters are about two columns wide in Excel's unit
+        sheet.column_dimensions[letter].width = width + 2
+        if choices:
+            allowed = DataValidation(
+                type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True
+            )
+            sheet.add_data_validation(allowed)
+            allowed.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 # --------------------------------------------------------------------------- server side
 
 _pool: workers.WorkerPool | None = None

@@ -17,6 +17,7 @@ from ...errors import DomainError, Invalid
 from ...models import ACTIVE, BallotToken
 from ...schemes import PRESETS
 from ..common import attempt, ensure, load_meeting
+from ..forms import attempt_form
 from . import bp
 
 STATUS_ACTIONS = {
@@ -44,10 +45,10 @@ def _form_details() -> dict[str, Any]:
     try:
         held_on = date.fromisoformat(held_text) if held_text else None
     except ValueError as exc:
-        raise Invalid(_l("The date must look like 2024-01-30.")) from exc
+        raise Invalid(_l("The date must look like 2024-01-30."), field="held_on") from exc
     year_text = request.form.get("year", "").strip()
     if year_text and not year_text.isdigit():
-        raise Invalid(_l("The year must be a number like 2023."))
+        raise Invalid(_l("The year must be a number like 2023."), field="year")
     return {
         "title": request.form.get("title", ""),
         "organ_name": request.form.get("organ_name", ""),
@@ -66,6 +67,7 @@ def meetings_list():
 @bp.route("/meetings/new", methods=["GET", "POST"])
 def meeting_new():
     ensure(guards.SETUP)
+    problems: dict[str, str] | None = {}
     if request.method == "POST":
         created = {}
 
@@ -74,7 +76,8 @@ def meeting_new():
                 session, **_form_details(), preset=request.form.get("preset", "party_building")
             )
 
-        if attempt(create, _l("Meeting created. Next: add the reporters.")):
+        problems = attempt_form(create, _l("Meeting created. Next: add the reporters."))
+        if problems is None:
             if "meeting" not in created:  # the same form sent twice: made once, go to the list
                 return redirect(url_for("organiser.meetings"))
             return redirect(url_for("organiser.meeting", meeting_id=created["meeting"].id))
@@ -83,6 +86,7 @@ def meeting_new():
         meeting=None,
         presets=PRESETS,
         suggested_year=suggested_year(),
+        problems=problems,
     )
 
 
@@ -116,15 +120,20 @@ def meeting(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def meeting_edit(meeting_id: int):
     item = load_meeting(meeting_id, guards.SETUP)
-    if request.method == "POST" and attempt(
-        lambda s: meetings.update_meeting(s, item, **_form_details()), _l("Saved.")
-    ):
-        return redirect(url_for("organiser.meeting", meeting_id=item.id))
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        refused = attempt_form(
+            lambda s: meetings.update_meeting(s, item, **_form_details()), _l("Saved.")
+        )
+        if refused is None:
+            return redirect(url_for("organiser.meeting", meeting_id=item.id))
+        problems = refused
     return render_template(
         "organiser/meeting_form.html",
         meeting=item,
         presets=None,
         suggested_year=suggested_year(None if request.method == "POST" else item.held_on),
+        problems=problems,
     )
 
 

@@ -22,7 +22,8 @@ from flask_babel import lazy_gettext as _l
 from ... import guards, reporters
 from ...db import get_session
 from ...errors import DomainError, Invalid
-from ..common import attempt, file_response, flash_error, load_meeting
+from ..common import XLSX, attempt, file_response, flash_error, load_meeting
+from ..forms import attempt_form
 from . import bp
 
 
@@ -53,10 +54,14 @@ def _reporter_form(meeting) -> reporters.ReporterData:
                 value = float(text)
             except ValueError as exc:
                 raise Invalid(
-                    _l("%(label)s is not a number: %(value)s", label=component["name"], value=text)
+                    _l("%(label)s is not a number: %(value)s", label=component["name"], value=text),
+                    field="component_" + component["key"],
                 ) from exc
             if not 0 <= value <= 100:
-                raise Invalid(_l("%(label)s must be 0-100.", label=component["name"]))
+                raise Invalid(
+                    _l("%(label)s must be 0-100.", label=component["name"]),
+                    field="component_" + component["key"],
+                )
             scores[component["key"]] = value
     return reporters.ReporterData(
         name=request.form.get("name", ""),
@@ -68,41 +73,72 @@ def _reporter_form(meeting) -> reporters.ReporterData:
     )
 
 
+def _form_text() -> dict[str, str]:
+    """Words forms.js shows (leaving a form with unsaved changes)."""
+    return {"leave": str(_l("The changes are not saved yet. Leave the page anyway?"))}
+
+
 @bp.route("/meetings/<int:meeting_id>/reporters")
 def reporter_list(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    return render_template("organiser/reporters.html", meeting=meeting)
+    return render_template(
+        "organiser/reporters.html", meeting=meeting, typed={}, problems={}, text=_form_text()
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/add", methods=["POST"])
 def reporter_add(meeting_id: int):
     meeting = load_meeting(meeting_id, guards.SETUP)
-    attempt(
+    problems = attempt_form(
         lambda s: reporters.add_reporter(s, meeting, _reporter_form(meeting)),
         _l("Reporter added."),
     )
-    return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+    if problems is None:
+        return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
+    # refused: the list again, with the add form as typed and the reason beside the field
+    return render_template(
+        "organiser/reporters.html",
+        meeting=meeting,
+        typed=request.form,
+        problems=problems,
+        text=_form_text(),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>", methods=["GET", "POST"])
 def reporter_edit(meeting_id: int, reporter_id: int):
     meeting = load_meeting(meeting_id, guards.SETUP)
     reporter = reporters.get_reporter(get_session(), meeting, reporter_id)
+    problems: dict[str, str] = {}
     if request.method == "POST":
 
         def save(session):
             reporters.update_reporter(session, reporter, _reporter_form(meeting))
             upload = request.files.get("report_pdf")
             if upload and upload.filename:
-                reporters.store_report_pdf(
-                    session, reporter, upload.read(), upload.filename, report_folder()
-                )
+                try:
+                    reporters.store_report_pdf(
+                        session, reporter, upload.read(), upload.filename, report_folder()
+                    )
+                except DomainError as error:
+                    error.detail.setdefault("field", "report_pdf")
+                    raise
             if request.form.get("remove_pdf") == "1":
                 reporters.remove_report_pdf(session, reporter, report_folder())
 
-        if attempt(save, _l("Saved.")):
+        refused = attempt_form(save, _l("Saved."))
+        if refused is None:
             return redirect(url_for("organiser.reporter_list", meeting_id=meeting.id))
-    return render_template("organiser/reporter_form.html", meeting=meeting, reporter=reporter)
+        problems = refused
+        get_session().refresh(reporter)  # the form shows what was typed, not a half-edit
+    return render_template(
+        "organiser/reporter_form.html",
+        meeting=meeting,
+        reporter=reporter,
+        typed=request.form if request.method == "POST" else {},
+        problems=problems,
+        text=_form_text(),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/reporters/<int:reporter_id>/report.pdf")
@@ -167,7 +203,12 @@ def _import_path(meeting_id: int, key: str) -> Path:
 def reporter_import(meeting_id: int):
     meeting = load_meeting(meeting_id, guards.SETUP)
     if request.method == "GET":
-        return render_template("organiser/reporter_import.html", meeting=meeting, preview=None)
+        return render_template(
+            "organiser/reporter_import.html",
+            meeting=meeting,
+            preview=None,
+            columns=reporters.template_columns(meeting),
+        )
     upload = request.files.get("file")
     replace = request.form.get("replace") == "1"
     if upload is None or not upload.filename:
@@ -187,6 +228,18 @@ def reporter_import(meeting_id: int):
         preview=preview,
         key=key,
         filename=Path(upload.filename).name,
+        columns=reporters.template_columns(meeting),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/reporters/import/template.xlsx")
+def reporter_import_template(meeting_id: int):
+    """An .xlsx to fill in, with the columns the importer reads and an example row."""
+    meeting = load_meeting(meeting_id)
+    return file_response(
+        str(_l("Reporter list template")) + ".xlsx",
+        XLSX,
+        data=reporters.template_xlsx(meeting),
     )
 
 

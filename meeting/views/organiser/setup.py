@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +13,38 @@ from ...db import get_session
 from ...errors import DomainError
 from ...scoring import SMALL_GROUP_MIN
 from ..common import attempt, ensure, flash_error, load_meeting
+from ..forms import attempt_form, field_of
 from . import bp
+
+
+def _category_field(error: DomainError) -> str | None:
+    """The categories form's field an error is about: ``c<id>_<field>`` or ``total``."""
+    field = field_of(error)
+    category_id = error.detail.get("category_id")
+    if field in ("name", "weight") and category_id is not None:
+        return f"c{category_id}_{field}"
+    return field if field == "total" else None
+
+
+def _categories_page(meeting, problems=None, add_problems=None):
+    """The categories page; after a refused save, with the values as typed."""
+    typed = request.form if problems is not None else {}
+    added = request.form if add_problems is not None else {}
+    text = {
+        "total": str(_l("Sum")),
+        "unsaved": str(_l("Not saved")),
+        "fractions": str(_l("Read as fractions: the save turns them into percentages.")),
+        "leave": str(_l("The changes are not saved yet. Leave the page anyway?")),
+    }
+    return render_template(
+        "organiser/categories.html",
+        meeting=meeting,
+        typed=typed,
+        problems=problems or {},
+        added=added,
+        add_problems=add_problems or {},
+        text=text,
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/categories", methods=["GET", "POST"])
@@ -30,15 +63,21 @@ def categories(meeting_id: int):
                     request.form.get(prefix + "may_inquire") == "1",
                 )
             )
-        attempt(lambda s: meetings.update_categories(s, meeting, rows), _l("Categories saved."))
-        return redirect(url_for("organiser.categories", meeting_id=meeting.id))
-    return render_template("organiser/categories.html", meeting=meeting)
+        problems = attempt_form(
+            lambda s: meetings.update_categories(s, meeting, rows),
+            _l("Categories saved."),
+            _category_field,
+        )
+        if problems is None:
+            return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+        return _categories_page(meeting, problems=problems)
+    return _categories_page(meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/categories/add", methods=["POST"])
 def category_add(meeting_id: int):
     meeting = load_meeting(meeting_id, guards.SETUP)
-    attempt(
+    problems = attempt_form(
         lambda s: meetings.add_category(
             s,
             meeting,
@@ -48,7 +87,9 @@ def category_add(meeting_id: int):
         ),
         _l("Category added. Check that the weights add up to 100%."),
     )
-    return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+    if problems is None:
+        return redirect(url_for("organiser.categories", meeting_id=meeting.id))
+    return _categories_page(meeting, add_problems=problems)
 
 
 @bp.route("/meetings/<int:meeting_id>/categories/<int:category_id>/delete", methods=["POST"])
@@ -95,6 +136,8 @@ def scheme(meeting_id: int):
     meeting = load_meeting(meeting_id)
     session = get_session()
     values = scheme_form_values(meeting.scheme)
+    problems: dict[str, Any] = {}
+    loaded = False  # a preset loaded into the form, not yet saved
     if request.method == "POST":
         ensure(guards.SETUP)
         values = dict(request.form)
@@ -104,12 +147,21 @@ def scheme(meeting_id: int):
             session.commit()
         except DomainError as error:
             session.rollback()
-            flash_error(error)
+            field = field_of(error)
+            if field:  # beside the field that cannot be read
+                problems[field] = str(error.message)
+            elif error.status == 400:  # the scheme's rules: listed beside the save button
+                problems["scheme"] = [str(error.message)] + [
+                    str(p) for p in error.detail.get("problems", [])
+                ]
+            else:
+                flash_error(error)
         else:
             flash(str(_l("Scheme saved.")), "success")
             return redirect(url_for("organiser.scheme", meeting_id=meeting.id))
     elif request.args.get("preset") in schemes.PRESETS:
         values = scheme_form_values(schemes.preset(request.args["preset"]))
+        loaded = True
     locked = None
     try:
         meetings.ensure_scheme_editable(session, meeting)
@@ -127,4 +179,11 @@ def scheme(meeting_id: int):
         presets=schemes.PRESETS,
         locked=locked,
         weights_problem=weights_problem,
+        problems=problems,
+        dirty=loaded or bool(problems),
+        loaded=values.get("name") if loaded else None,
+        text={
+            "unsaved": str(_l("Not saved")),
+            "leave": str(_l("The changes are not saved yet. Leave the page anyway?")),
+        },
     )

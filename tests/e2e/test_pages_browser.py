@@ -1,0 +1,336 @@
+"""Organiser set-up pages in a real browser at 1366x768: forms that keep what was typed,
+the live weight total, and wide result tables that scroll inside their box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from meeting import ballots, meetings, reporters, rounds, schemes, tokens
+from meeting.db import get_session
+from meeting.scoring import OVERALL, scheme_from_dict
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+LAPTOP = {"width": 1366, "height": 768}
+WIDE_CATEGORIES = [
+    ("党组成员及班子其他成员", 20),
+    ("机关党委委员", 10),
+    ("机关纪委委员", 10),
+    ("党支部书记及支部委员", 15),
+    ("党员代表（机关各处室）", 15),
+    ("离退休干部党员代表", 10),
+    ("服务对象代表", 10),
+    ("列席人员", 10),
+]
+WIDE_DIMENSIONS = [
+    "抓基层党建工作责任落实情况",
+    "履行全面从严治党主体责任情况",
+    "落实意识形态工作责任制情况",
+    "推进党风廉政建设情况",
+    "执行中央八项规定精神情况",
+    "个人廉洁自律情况",
+]
+LONG_NAMES = ["欧阳明远", "司马青云", "诸葛红英", "上官文博", "慕容雪梅", "皇甫建国"]
+
+
+def build_wide_meeting(session: Any) -> Any:
+    """Six reporters scored on six long dimensions by eight categories, round closed."""
+    meeting = meetings.create_meeting(session, "宽表测试会议", "机关党组", year=2024)
+    meeting.scheme = schemes.validate_scheme(
+        dict(
+            meeting.scheme,
+            dimensions=[{"name": name, "scale": None} for name in WIDE_DIMENSIONS],
+            small_group_min=1,
+        )
+    )
+    for category in list(meeting.categories):
+        meetings.delete_category(session, meeting, category.id)
+    for name, weight in WIDE_CATEGORIES:
+        meetings.add_category(session, meeting, name, weight, False)
+    for i, name in enumerate(LONG_NAMES):
+        reporters.add_reporter(
+            session,
+            meeting,
+            reporters.ReporterData(
+                name=name,
+                title="党支部书记、综合调研处处长、政策法规处处长",
+                unit=f"机关第{i + 1}党支部（综合调研处、政策法规处、信息化建设处联合党支部）",
+                component_scores={"c1": 88 + i},
+            ),
+        )
+    for category in meeting.categories:
+        tokens.generate_tokens(session, meeting, category, 2)
+    meetings.set_status(session, meeting, "live")
+    ids = [r.id for r in meeting.reporters]
+    scoring_round = rounds.open_round(session, meeting, ids)
+    scheme = scheme_from_dict(meeting.scheme)
+    for index, slip in enumerate(tokens.list_tokens(session, meeting)):
+        lines = []
+        for i, rid in enumerate(ids):
+            for line in scheme.lines:
+                labels = line.labels()
+                top = line.key == OVERALL and i == index % len(ids)
+                lines.append(
+                    {"r": rid, "k": line.key, "v": labels[0 if top else 1 + (index + i) % 2]}
+                )
+        ballots.submit_ballot(
+            session,
+            slip.id,
+            {
+                "round": scoring_round.id,
+                "submission": f"wide-{index:04d}",
+                "seq": 1,
+                "lines": lines,
+            },
+        )
+    rounds.close_round(session, scoring_round)
+    session.commit()
+    return meeting
+
+
+def in_server(live_server, build):  # type: ignore[no-untyped-def]
+    """Build data in the live server's database; the id of what ``build`` returns."""
+    app = live_server.app()
+    with app.app_context():
+        made = build(get_session())
+        made_id = made.id
+    app.extensions["sanshu.db"].engine.dispose()
+    return made_id
+
+
+@pytest.fixture
+def laptop(organiser_page):  # type: ignore[no-untyped-def]
+    organiser_page.set_viewport_size(LAPTOP)
+    return organiser_page
+
+
+def no_page_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways: {width}"
+
+
+# the lines the element's text takes: distinct tops of its text's boxes
+LINES = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set(Array.from(range.getClientRects(), r => Math.round(r.top))).size;
+}"""
+
+
+def one_line(locator) -> None:  # type: ignore[no-untyped-def]
+    """The element's text sits on one line (not broken letter by letter)."""
+    lines = locator.evaluate(LINES)
+    assert lines == 1, f"{locator.inner_text()!r} takes {lines} lines"
+
+
+def few_lines(locator) -> None:  # type: ignore[no-untyped-def]
+    """A header may wrap, but with at least three characters a line."""
+    text = locator.inner_text().strip()
+    lines = locator.evaluate(LINES)
+    assert lines * 3 <= max(len(text), 3), f"{text!r} takes {lines} lines"
+
+
+def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server):
+    page = laptop
+    meeting_id = in_server(live_server, build_wide_meeting)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/results")
+    summary = page.locator("#summary")
+    summary.wait_for()
+    no_page_scroll(page)
+
+    box = page.locator(".table-scroll:has(#summary)")
+    sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert sizes[0] > sizes[1], "the wide summary should scroll inside its box"
+    name = page.locator("#summary tbody tr:first-child td:nth-child(2)")
+    grade = page.locator("#summary tbody tr:first-child td:nth-last-child(3)")
+    assert name.inner_text() in LONG_NAMES and grade.inner_text() in ("好", "较好", "一般", "差")
+    one_line(name)
+    one_line(grade)
+    for header in page.locator("#summary thead th").all():
+        few_lines(header)
+
+    box_left = box.bounding_box()["x"]
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    assert box.evaluate("el => el.scrollLeft") > 0
+    held = name.bounding_box()
+    assert abs(held["x"] - box_left) <= 2, "the name column stays at the left edge"
+    # the name is still what one sees there (not covered by the scrolled cells)
+    seen = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('td').innerText",
+        [held["x"] + 5, held["y"] + held["height"] / 2],
+    )
+    assert seen == name.inner_text()
+    grade_box = grade.bounding_box()
+    assert grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["width"]
+
+    detail = page.locator("table.detail").first
+    for cell in detail.locator("tbody td:first-child").all():
+        assert cell.inner_text() in [*WIDE_DIMENSIONS, "综合评价"]
+        one_line(cell)
+    for header in detail.locator("thead th").all():
+        few_lines(header)
+    no_page_scroll(page)
+
+
+def test_wide_reporter_list_scrolls_in_its_box(laptop, live_server):
+    page = laptop
+    meeting_id = in_server(live_server, build_wide_meeting)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters")
+    page.locator("#reporters").wait_for()
+    no_page_scroll(page)
+    for cell in page.locator("#reporters tbody td.name-cell").all():
+        one_line(cell)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/letters")
+    page.locator("#letter-list").wait_for()
+    no_page_scroll(page)
+    for link in page.locator("#letter-list a").all():
+        one_line(link)
+
+
+def test_categories_total_follows_typing_and_a_refusal_keeps_the_typing(laptop, live_server):
+    page = laptop
+
+    def build(session):  # type: ignore[no-untyped-def]
+        meeting = meetings.create_meeting(session, "类别测试会议", "机关党组", year=2024)
+        session.commit()
+        return meeting
+
+    meeting_id = in_server(live_server, build)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/categories")
+    total = page.locator("#weight-total")
+    badge = page.locator("#categories-form [data-unsaved-badge]")
+    assert total.inner_text() == "100%" and not badge.is_visible()
+    weights = page.locator("input[data-weight]")
+    assert "权重（%）" in page.inner_text("#categories-form thead")
+
+    weights.nth(0).fill("40")
+    assert total.inner_text() == "110%" and "error-text" in (total.get_attribute("class") or "")
+    assert badge.is_visible() and badge.inner_text() == "未保存"
+    for i, value in enumerate(["0.3", "0.2", "0.1", "0.2", "0.2"]):
+        weights.nth(i).fill(value)
+    assert total.inner_text() == "100%"
+    assert "按小数读取" in page.inner_text("#weight-note")
+
+    # a refused save: the page comes back with the typing and the reason in view
+    weights.nth(0).fill("0.1")
+    page.locator("input[name$=_name]").nth(1).fill("党委委员（扩大）")
+    page.click("#categories-form button[type=submit]")
+    error = page.locator("#total-error")
+    error.wait_for()
+    assert "30% 填 30" in error.inner_text()
+    box = error.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    assert page.locator("input[name$=_name]").nth(1).input_value() == "党委委员（扩大）"
+    assert weights.nth(0).input_value() == "0.1"
+    assert badge.is_visible()
+    no_page_scroll(page)
+
+    # leaving with unsaved changes asks first (the fixture's handler says yes)
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: asked.append(dialog.type))
+    page.locator("nav.tabs a").first.click()
+    page.wait_for_function("!document.querySelector('#categories-form')")
+    assert asked == ["beforeunload"]
+
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/categories")
+    for i, value in enumerate(["0.3", "0.2", "0.1", "0.2", "0.2"]):
+        weights.nth(i).fill(value)
+    page.click("#categories-form button[type=submit]")
+    page.wait_for_selector("text=类别已保存")
+    assert [w.input_value() for w in weights.all()] == ["30", "20", "10", "20", "20"]
+    assert total.inner_text() == "100%" and not badge.is_visible()
+    page.locator("nav.tabs a").first.click()  # saved: leaving asks nothing
+    page.wait_for_function("!document.querySelector('#categories-form')")
+    assert asked == ["beforeunload"]
+
+
+def test_a_refused_reporter_shows_the_reason_beside_the_field_in_view(laptop, live_server):
+    page = laptop
+
+    def build(session):  # type: ignore[no-untyped-def]
+        meeting = meetings.create_meeting(session, "名单测试会议", "机关党组", year=2024)
+        for i in range(12):
+            reporters.add_reporter(
+                session, meeting, reporters.ReporterData(name=f"述职人{i + 1}", unit="办公室")
+            )
+        session.commit()
+        return meeting
+
+    meeting_id = in_server(live_server, build)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters")
+    form = page.locator("#reporter-add-form")
+    form.locator("input[name=name]").fill("述职人3")
+    form.locator("input[name=title]").fill("副处长")
+    form.locator("input[name=component_c1]").fill("88")
+    form.locator("button[type=submit]").click()
+    error = page.locator("#reporter-add-form .field-error")
+    error.wait_for()
+    assert "名单中已有 述职人3" in error.inner_text()
+    box = error.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    form = page.locator("#reporter-add-form")
+    assert form.locator("input[name=title]").input_value() == "副处长"
+    assert form.locator("input[name=component_c1]").input_value() == "88"
+    assert page.evaluate("document.activeElement.name") == "name"
+    no_page_scroll(page)
+
+
+def test_the_import_page_offers_the_template(laptop, live_server, tmp_path):
+    page = laptop
+
+    def build(session):  # type: ignore[no-untyped-def]
+        meeting = meetings.create_meeting(session, "导入测试会议", "机关党组", year=2024)
+        session.commit()
+        return meeting
+
+    meeting_id = in_server(live_server, build)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters/import")
+    link = page.locator("#template-download")
+    assert link.is_visible() and link.inner_text() == "下载模板（.xlsx）"
+    headers = page.locator("#template-columns th").all_inner_texts()
+    assert headers == ["姓名", "职务", "单位", "述职方式", "顺序", "日常考核", "述职报告"]
+    no_page_scroll(page)
+    with page.expect_download() as download_info:
+        link.click()
+    path = tmp_path / "template.xlsx"
+    download_info.value.save_as(path)
+    assert download_info.value.suggested_filename == "述职对象名单模板.xlsx"
+
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#preview")
+    assert "没有错误" in page.inner_text("body")
+    assert "日常考核" in page.locator("#preview thead").inner_text()
+    page.click("button:has-text('导入全部 1 行')")
+    page.wait_for_selector("text=已导入 1 名述职对象")
+    assert page.locator("#reporters tbody td.name-cell").all_inner_texts() == ["王建军"]
+
+
+def test_a_loaded_preset_says_it_is_not_saved(laptop, live_server):
+    page = laptop
+
+    def build(session):  # type: ignore[no-untyped-def]
+        meeting = meetings.create_meeting(session, "方案测试会议", "机关党组", year=2024)
+        session.commit()
+        return meeting
+
+    meeting_id = in_server(live_server, build)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/scheme")
+    assert not page.locator("#preset-loaded").count()
+    page.select_option("select[name=preset]", "democratic")
+    page.click("button:has-text('载入预设方案')")
+    notice = page.locator("#preset-loaded")
+    notice.wait_for()
+    box = notice.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    assert "未保存" in notice.inner_text() and "民主测评" in notice.inner_text()
+    assert page.input_value("input[name=scale]").startswith("优秀=95")
+    no_page_scroll(page)
+
+    page.click("#scheme-form button[type=submit]")
+    page.wait_for_selector("text=测评方案已保存")
+    assert not page.locator("#preset-loaded").count()
+    assert not page.locator("#scheme-form [data-unsaved-badge]").is_visible()
+    assert page.input_value("input[name=scale]").startswith("优秀=95")
