@@ -428,8 +428,9 @@
     if (who && key === 'report') { return Live.fmt(T.now_report, { name: who.name }); }
     if (who && key === 'comment') { return Live.fmt(T.now_comment, { name: who.name }); }
     if (who && key === 'inquiry') { return Live.fmt(T.now_inquiry, { name: who.name }); }
-    if (key === 'scoring') { return T.now_scoring; }
-    return Live.fmt(T.now_item, { title: who ? who.name : (now.phase.label || now.item.title) });
+    // a scoring phase with no round open: about to open, unless one just closed
+    if (key === 'scoring' && !state.recent_round) { return T.now_scoring; }
+    return Live.fmt(T.now_item, { title: who ? who.name + ' ' + now.phase.label : (now.item.title || now.phase.label) });
   }
 
   // The header card: one line (phase, who, countdown) above a ballot; between rounds it
