@@ -76,6 +76,9 @@ def round_info(meeting: Meeting, scoring_round: ScoringRound | None) -> dict[str
         "title": scoring_round.title,
         "status": scoring_round.status,
         "rehearsal": scoring_round.rehearsal,
+        # with the id, tells this round from a deleted rehearsal whose id was reused (SQLite
+        # reuses the highest id): a phone must not show a practice ballot as a real one
+        "opened": scoring_round.opened_at.isoformat() if scoring_round.opened_at else None,
         # per-meeting scope: the meeting's limit; the phone subtracts what it gave before
         "top_quota": top_quota_limit(
             scheme,

@@ -112,3 +112,10 @@ def test_the_phones_hear_of_the_round_that_ended_void_ones_included(db, live_mee
     # still nothing of any ballot, nor of any slip
     found = keys(snapshots.delegate_state(db, live_meeting))
     assert not found & {"answers", "problems", "valid", "invalid", "ballots", "token", "code"}
+
+
+def test_a_round_tells_when_it_opened_so_phones_never_mix_it_with_a_deleted_one(db, live_meeting):
+    scoring_round, _ = _scene(db, live_meeting)
+    state = snapshots.delegate_state(db, live_meeting)
+    assert state["round"]["opened"] == scoring_round.opened_at.isoformat()
+    assert state["round"]["rehearsal"] is False

@@ -11,7 +11,7 @@
   var me = null;         // this phone's snapshot (category, stored ballots)
   var online = false;
   var reviewing = false;
-  var sheetRound = null; // round id whose sheet is drawn
+  var sheetRound = null; // the round whose sheet is drawn (id and opening time)
   var socket = null;
   var memory = {};       // storage fallback when localStorage is unavailable
   var inFlight = null;   // submission id sent and not yet answered
@@ -47,6 +47,22 @@
     } catch (e) {
       memory[key] = raw;
     }
+  }
+
+  // The draft of an open round. A draft kept for another round of the same id (a deleted
+  // rehearsal whose id the database gave again) is dropped: practice answers and receipts
+  // never show as a real ballot.
+  function roundDraft(round) {
+    var draft = load(round.id);
+    if (draft.opened && round.opened && draft.opened !== round.opened) {
+      draft = { answers: {}, seq: 0, pending: null, receipt: null, editing: false, error: null };
+    }
+    if (round.opened && (draft.opened !== round.opened || draft.rehearsal !== !!round.rehearsal)) {
+      draft.opened = round.opened;
+      draft.rehearsal = !!round.rehearsal;
+      save(round.id, draft);
+    }
+    return draft;
   }
 
   function newSubmissionId() {
@@ -177,7 +193,7 @@
     Live.byId('jump-list').innerHTML = jump.join('');
     Live.byId('jump-toggle').hidden = round.reporters.length < JUMP_LIST_FROM;
     showJump(false);
-    sheetRound = round.id;
+    sheetRound = round.id + '|' + round.opened;
     checked = false;
   }
 
@@ -346,7 +362,7 @@
   function checkSheet() {
     var round = openRound();
     if (!round) { return; }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     checked = true;
     showJump(false);
     paintAnswers(round, draft);
@@ -559,10 +575,10 @@
       drawBetween();
       return;
     }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     if (draft.pending || (draft.receipt && !draft.editing)) { drawDone(round, draft); return; }
     if (reviewing) { drawReview(round, draft); return; }
-    if (sheetRound !== round.id) { drawSheet(round); fitHeads(); }
+    if (sheetRound !== round.id + '|' + round.opened) { drawSheet(round); fitHeads(); }
     paintAnswers(round, draft);
     show('panel-sheet');
   }
@@ -610,7 +626,7 @@
   function setAnswer(rid, key, value, remove) {
     var round = openRound();
     if (!round) { return; }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     draft.answers[rid] = draft.answers[rid] || {};
     if (remove) { delete draft.answers[rid][key]; } else { draft.answers[rid][key] = value; }
     draft.error = null;
@@ -662,7 +678,7 @@
   function submit() {
     var round = openRound();
     if (!round) { return; }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     if (window.BallotRules.check(state.scheme, rulesRound(round), draft.answers).length) { return; }
     draft.seq = Math.max(draft.seq || 0, draft.receipt ? draft.receipt.seq : 0) + 1;
     draft.pending = { submission: newSubmissionId(), seq: draft.seq, lines: wireLines(round, draft.answers) };
@@ -678,7 +694,8 @@
   // store (same submission id), or says the round closed before it arrived.
   function reconcile(roundId) {
     if (!me || !roundId) { return; }
-    var draft = load(roundId);
+    var open = openRound();
+    var draft = open && String(open.id) === String(roundId) ? roundDraft(open) : load(roundId);
     var stored = me.ballots ? me.ballots[roundId] : null;
     var changed = false;
     if (stored && !draft.pending) {
@@ -691,11 +708,6 @@
         draft.seq = Math.max(draft.seq || 0, stored.seq || 0);
         changed = true;
       }
-    }
-    var open = openRound();
-    if (open && open.rehearsal && String(open.id) === String(roundId) && !draft.rehearsal) {
-      draft.rehearsal = true;
-      changed = true;
     }
     if (changed) { save(roundId, draft); }
     if (draft.pending) {
@@ -739,7 +751,7 @@
     if (target.id === 'change') {
       var round = openRound();
       if (round) {
-        var draft = load(round.id);
+        var draft = roundDraft(round);
         draft.editing = true;
         save(round.id, draft);
         // a ballot stored as invalid: show at once where the rules find fault
