@@ -168,6 +168,30 @@ def in_view(page, selector: str) -> dict[str, float]:  # type: ignore[no-untyped
     return box
 
 
+def line_ends(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The last character of every line the element's text is laid out in."""
+    return page.evaluate(
+        """(sel) => {
+          const node = document.querySelector(sel).firstChild;
+          const text = node.textContent;
+          const range = document.createRange();
+          const ends = [];
+          let lastTop = null;
+          for (let i = 0; i < text.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            if (!rect) { continue; }
+            if (lastTop !== null && rect.top > lastTop + 2) { ends.push(text[i - 1]); }
+            lastTop = rect.top;
+          }
+          ends.push(text[text.length - 1]);
+          return ends;
+        }""",
+        selector,
+    )
+
+
 def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -341,6 +365,9 @@ def test_the_countdown_and_the_offline_notice_stay_on_the_screen(browser, live_s
     wait_until(phone, "!document.getElementById('offline').hidden", timeout=30000)
     banner = in_view(phone, "#offline")
     assert banner["right"] <= 360
+    # its lines end at punctuation, never inside a phrase
+    ends = line_ends(phone, "#offline")
+    assert len(ends) >= 2 and all(end in "，。：；、" for end in ends), ends
     assert "已断开" in phone.inner_text("#connection")
     no_horizontal_scroll(phone)
     shot(phone, "offline")
