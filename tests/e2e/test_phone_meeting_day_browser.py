@@ -305,6 +305,8 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     idle.wait_for_selector("h1")
     assert "述职人001的述职报告" in idle.inner_text("main")
     assert in_view(idle, "a.back")["height"] >= 44
+    no_horizontal_scroll(idle)
+    shot(idle, "report_in_comment_phase")
     idle.go_back()
 
     console.emit("agenda_next")
@@ -475,5 +477,23 @@ def test_the_written_reports_can_be_read_while_they_are_announced(browser, live_
     shot(phone, "written_phase")
     links.nth(2).click()
     assert "述职人004的述职报告" in phone.inner_text("main")
+    console.close()
+    phone.context.close()
+
+
+def test_when_the_agenda_is_done_the_phone_thanks_and_counts_down_nothing(browser, live_server):
+    scene = setup(live_server, reporters=2, on_site=1, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    console.emit(
+        "agenda_goto", {"item": item_ids(live_server, scene.meeting_id)["closing"], "phase": 0}
+    )
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "正在进行：")
+    assert phone.locator("#now-clock").is_visible()
+    console.emit("agenda_next")
+    wait_text(phone, "#panel-status", "会议议程已全部进行完毕，感谢您的参与")
+    in_view(phone, "#panel-status .big")
+    assert phone.locator("#now-clock").count() == 0
+    assert "测评尚未开始" not in phone.inner_text("body")
     console.close()
     phone.context.close()
