@@ -431,9 +431,18 @@ def test_after_sealing_the_phone_says_the_meeting_is_over(browser, live_server):
     phone = open_phone(browser, live_server, scene.secrets[0])
     wait_text(phone, "#now", "述职人001")
     assert phone.locator("#now-clock").is_visible()
+    asleep = open_phone(browser, live_server, scene.secrets[3])  # off the network meanwhile
+    wait_text(asleep, "#now", "述职人001")
+    asleep.context.set_offline(True)
+    wait_until(asleep, "!document.getElementById('offline').hidden", timeout=30000)
 
     console.seal()
     wait_text(phone, "#panel-status", "本次会议已结束，感谢参与")
+    # the phone that was away learns it when its connection is refused: calm, no error
+    asleep.context.set_offline(False)
+    wait_text(asleep, "#panel-status", "本次会议已结束，感谢参与")
+    assert asleep.locator("#offline").is_hidden() and asleep.locator("#now").is_hidden()
+    asleep.context.close()
     in_view(phone, "#panel-status .final")
     assert phone.locator("#now-clock").count() == 0  # no countdown running on
     assert phone.locator("#now").is_hidden()
