@@ -292,7 +292,9 @@
     var card = Live.byId('rep-' + p.ids[0]);
     if (!card) { return; }
     fitHeads();
-    var line = p.code === 'incomplete' && p.lines.length ? card.querySelector('.line[data-k="' + p.lines[0].k + '"]') : null;
+    // the line to change: the first unanswered one, or the overall grade
+    var line = p.code === 'incomplete' && p.lines.length ? card.querySelector('.line[data-k="' + p.lines[0].k + '"]') :
+      card.querySelector('.line.overall');
     var head = card.querySelector('.card-head');
     if (line && line !== card.querySelector('.line')) {
       scrollToElement(line, head ? head.offsetHeight : 0);

@@ -247,9 +247,10 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     phone.click("#check")
     first_top = scene.reporter_ids[2]
     in_view(phone, f"#rep-{first_top} .fault-note")
-    assert "最多只能评 6 人，本票评了 7 人，请改掉 1 人" in phone.inner_text(
+    assert "最多只能评6人，本票评了7人，请改掉1人" in phone.inner_text(
         f"#rep-{first_top} .fault-note"
     )
+    in_view(phone, f"#rep-{first_top} .line.overall.fault")
     assert phone.locator("#sheet .reporter.fault").count() == 7
     assert phone.locator("#confirm").count() == 0  # nothing was sent
     shot(phone, "refused_quota")
