@@ -786,7 +786,10 @@
     var lines = Live.byId('sheet').querySelectorAll('.line');
     for (var i = 0; i < lines.length; i++) {
       if (lines[i].className.indexOf('answered') === -1) {
-        scrollToElement(lines[i]);
+        // below its card's sticky head (name), which would cover it otherwise
+        var head = lines[i].parentNode.querySelector('.card-head');
+        fitHeads();
+        scrollToElement(lines[i], head && lines[i] !== lines[i].parentNode.querySelector('.line') ? head.offsetHeight : 0);
         return;
       }
     }

@@ -276,6 +276,14 @@ def test_a_long_ballot_has_a_jump_list_with_done_marks(browser, live_server):
     buttons.nth(17).click()
     assert phone.locator("#jump").is_hidden()
     in_view(phone, f"#rep-{scene.reporter_ids[17]} header")
+    # the next unanswered line shows uncovered by its card's name
+    card = phone.locator("#sheet .reporter").nth(3)
+    card.locator(".line").nth(0).locator(".choice").nth(FAIR).click()
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.click("#next-open")
+    line = in_view(phone, f"#rep-{scene.reporter_ids[3]} .line[data-k=d2] .choices")
+    head = phone.locator(f"#rep-{scene.reporter_ids[3]} .card-head").bounding_box()
+    assert head and head["y"] + head["height"] <= line["y"] + 1
     phone.context.close()
 
 
