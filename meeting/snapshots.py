@@ -76,6 +76,9 @@ def round_info(meeting: Meeting, scoring_round: ScoringRound | None) -> dict[str
         "title": scoring_round.title,
         "status": scoring_round.status,
         "rehearsal": scoring_round.rehearsal,
+        # with the id, tells this round from a deleted rehearsal whose id was reused (SQLite
+        # reuses the highest id): a phone must not show a practice ballot as a real one
+        "opened": scoring_round.opened_at.isoformat() if scoring_round.opened_at else None,
         # per-meeting scope: the meeting's limit; the phone subtracts what it gave before
         "top_quota": top_quota_limit(
             scheme,
@@ -200,8 +203,44 @@ def queue_info(session: Session, meeting: Meeting, state: MeetingState | None) -
     }
 
 
+def next_item_info(
+    session: Session, meeting: Meeting, state: MeetingState | None
+) -> dict[str, Any] | None:
+    """The agenda item after the current one (what a phone announces as "next")."""
+    if state is None or not state.started or state.finished or not state.item_id:
+        return None
+    items = agenda.list_items(session, meeting)
+    ids = [item.id for item in items]
+    if state.item_id not in ids or ids.index(state.item_id) + 1 >= len(items):
+        return None
+    item = items[ids.index(state.item_id) + 1]
+    reporter = reporter_info(meeting, item.reporter_id)
+    return {
+        "kind": item.kind,
+        "title": item.title,
+        "reporter": reporter["name"] if reporter else None,
+    }
+
+
+def recent_round_info(session: Session, meeting: Meeting) -> dict[str, Any] | None:
+    """The newest round that is not open, void ones included: what the phones say about
+    the round that just ended (closed, or void and to be scored again)."""
+    recent = session.scalars(
+        select(ScoringRound)
+        .where(ScoringRound.meeting_id == meeting.id, ScoringRound.status != "open")
+        .order_by(ScoringRound.id.desc())
+    ).first()
+    if recent is None:
+        return None
+    return {"id": recent.id, "title": recent.title, "status": recent.status}
+
+
 def delegate_state(session: Session, meeting: Meeting) -> dict[str, Any]:
-    """Broadcast to every phone of the meeting: the same for all of them."""
+    """Broadcast to every phone of the meeting: the same for all of them.
+
+    Besides the round, the agenda position (``now``) and what comes next, so that a phone
+    between rounds says what is happening in the room; ``reports`` lists the reporters
+    whose report a delegate can read. Nothing in it is per slip."""
     open_round = rounds.get_open_round(session, meeting.id)
     last = open_round or latest_round(session, meeting)
     state = session.get(MeetingState, meeting.id)
@@ -210,7 +249,14 @@ def delegate_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         "scheme": scheme_info(meeting),
         "round": round_info(meeting, open_round),
         "last_round": {"id": last.id, "status": last.status} if last else None,
+        "recent_round": recent_round_info(session, meeting),
         "now": now_info(session, meeting, state),
+        "next": next_item_info(session, meeting, state),
+        "reports": [
+            {"id": r.id, "name": r.name, "unit": r.unit, "on_site": r.on_site}
+            for r in meeting.reporters
+            if r.report_text or r.report_file
+        ],
         "inquiry": {
             "open_for": reporter_info(meeting, state.inquiry_reporter_id if state else None)
         },

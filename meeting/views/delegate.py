@@ -16,11 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .. import pushing, throttle, tokens
 from ..db import get_session
 from ..errors import DomainError
-from ..models import BallotToken, Category, Meeting, Reporter
+from ..models import CLOSED, BallotToken, Category, Meeting, Reporter
 from .common import PDF, file_response
 
 bp = Blueprint("delegate", __name__)
@@ -74,6 +75,46 @@ PHONE_TEXT = {
     "not_received": _l(
         "The round closed before your ballot reached the server; it was not counted."
     ),
+    # between rounds: what is happening in the room now
+    "offline_short": _l("Offline"),
+    "now_report": _l("Now: {name} reports"),
+    "now_comment": _l("Comments on {name}'s report"),
+    "now_inquiry": _l("Questions to {name}"),
+    "now_item": _l("Now: {title}"),
+    "now_scoring": _l("Scoring opens shortly; this page changes by itself."),
+    "next_report": _l("Next: {name} reports"),
+    "next_item": _l("Next: {title}"),
+    "speaker": _l("Speaking: {name}"),
+    "speaker_role": _l("Speaking: {role} {name}"),
+    "recent_voted": _l("“{title}” has closed; your ballot was received."),
+    "recent_not_voted": _l("“{title}” has closed; no ballot was sent from this phone."),
+    "recent_void": _l(
+        "“{title}” was declared void and counts for nothing; "
+        "if it is scored again, this page changes by itself."
+    ),
+    "agenda_done": _l("Every agenda item is done. Thank you for taking part."),
+    "meeting_over": _l("This meeting is over. Thank you for taking part."),
+    "sealed_refusal": _l("The meeting has ended; slips can no longer be used."),
+    "written_reports": _l("Read the written reports ({n})"),
+    # rehearsal rounds
+    "rehearsal": _l("Rehearsal: this round counts for nothing"),
+    "rehearsal_hint": _l(
+        "A practice round to try scanning and submitting; it is deleted when it closes."
+    ),
+    # the sheet: where the problems are
+    "jump_list": _l("List"),
+    "jump_title": _l("Go to a reporter"),
+    "problem_line": _l("Not answered yet"),
+    "problem_reporter": _l("{n} lines not answered for this reporter"),
+    "problem_top": _l(
+        "At most {limit} reporters may get {grade}; this ballot gives it to {used}. "
+        "Change {over} of them."
+    ),
+    "problem_top_line": _l("Too many {grade}"),
+    "problem_same": _l(
+        "Everyone has the overall grade {grade}; such a ballot is invalid. Change at least one."
+    ),
+    "problems_left": _l("{n} problems to fix"),
 }
 
 
@@ -97,12 +138,29 @@ def _notice(message: object, status: int):
     return render_template("delegate/notice.html", message=str(message)), status
 
 
+def _sealed_meeting(token: BallotToken | None) -> Meeting | None:
+    """The slip's meeting if it has been sealed (its phones get a calm final page)."""
+    if token is None:
+        return None
+    meeting = get_session().get(Meeting, token.meeting_id)
+    return meeting if meeting is not None and meeting.status == CLOSED else None
+
+
+def _refused(error: DomainError, token: BallotToken | None):
+    """A slip that does not work: after sealing, the meeting is simply over."""
+    meeting = _sealed_meeting(token)
+    if meeting is not None:
+        return render_template("delegate/ended.html", meeting=meeting)
+    return _notice(error.message, error.status)
+
+
 @bp.route("/b/<secret>")
 def slip(secret: str):
     try:
         token = tokens.token_by_secret(get_session(), secret)
     except DomainError as error:
-        return _notice(error.message, error.status)
+        found = get_session().scalar(select(BallotToken).where(BallotToken.secret == secret[:64]))
+        return _refused(error, found)
     _enter(token)
     return redirect(url_for("delegate.home"))
 
@@ -122,9 +180,15 @@ def join():
     message = None
     status = 200
     if request.method == "POST":
+        typed = request.form.get("code", "")
         try:
-            token = tokens.token_by_code(get_session(), request.form.get("code", ""))
+            token = tokens.token_by_code(get_session(), typed)
         except DomainError as error:
+            found = get_session().scalar(
+                select(BallotToken).where(BallotToken.code == tokens.normalise_code(typed))
+            )
+            if _sealed_meeting(found) is not None:
+                return _refused(error, found)
             message, status = error.message, error.status
         else:
             _enter(token)
@@ -139,12 +203,18 @@ def _current_token() -> BallotToken | None:
     return tokens.check_token(get_session(), held["t"])
 
 
+def _held_token() -> BallotToken | None:
+    """The slip this browser holds, usable or not."""
+    held = (session.get("delegate") or {}).get("t")
+    return get_session().get(BallotToken, held) if isinstance(held, int) else None
+
+
 @bp.route("/d")
 def home():
     try:
         token = _current_token()
     except DomainError as error:
-        return _notice(error.message, error.status)
+        return _refused(error, _held_token())
     if token is None:
         return redirect(url_for("delegate.join"))
     db = get_session()
@@ -166,7 +236,7 @@ def _reporter_of_my_meeting(reporter_id: int) -> Reporter | Any:
     try:
         token = _current_token()
     except DomainError as error:
-        return _notice(error.message, error.status)
+        return _refused(error, _held_token())
     if token is None:
         return redirect(url_for("delegate.join"))
     reporter = get_session().get(Reporter, reporter_id)

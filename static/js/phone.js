@@ -11,10 +11,13 @@
   var me = null;         // this phone's snapshot (category, stored ballots)
   var online = false;
   var reviewing = false;
-  var sheetRound = null; // round id whose sheet is drawn
+  var sheetRound = null; // the round whose sheet is drawn (id and opening time)
   var socket = null;
   var memory = {};       // storage fallback when localStorage is unavailable
   var inFlight = null;   // submission id sent and not yet answered
+  var over = false;      // the meeting was sealed: stay on the final message
+  var checked = false;   // the sheet was checked once: show where the rules find fault
+  var JUMP_LIST_FROM = 4; // reporters on a ballot from which the jump list is offered
 
   // ------------------------------------------------------------------ storage
 
@@ -44,6 +47,22 @@
     } catch (e) {
       memory[key] = raw;
     }
+  }
+
+  // The draft of an open round. A draft kept for another round of the same id (a deleted
+  // rehearsal whose id the database gave again) is dropped: practice answers and receipts
+  // never show as a real ballot.
+  function roundDraft(round) {
+    var draft = load(round.id);
+    if (draft.opened && round.opened && draft.opened !== round.opened) {
+      draft = { answers: {}, seq: 0, pending: null, receipt: null, editing: false, error: null };
+    }
+    if (round.opened && (draft.opened !== round.opened || draft.rehearsal !== !!round.rehearsal)) {
+      draft.opened = round.opened;
+      draft.rehearsal = !!round.rehearsal;
+      save(round.id, draft);
+    }
+    return draft;
   }
 
   function newSubmissionId() {
@@ -77,7 +96,8 @@
     for (i = 0; i < keys.length; i++) {
       if (keys[i] && keys[i].indexOf(prefix) === 0 && keys[i] !== prefix + roundId) {
         var draft = load(keys[i].substring(prefix.length));
-        if (draft.receipt && typeof draft.receipt.top_used === 'number') { used += draft.receipt.top_used; }
+        // a rehearsal counts nothing, its top grades neither
+        if (draft.receipt && !draft.rehearsal && typeof draft.receipt.top_used === 'number') { used += draft.receipt.top_used; }
       }
     }
     return used;
@@ -123,6 +143,7 @@
       Live.byId(panels[i]).hidden = panels[i] !== id;
     }
     Live.byId('bar').hidden = id !== 'panel-sheet';
+    fitBar();
   }
 
   function status(message, tone) {
@@ -139,14 +160,14 @@
     for (var i = 0; i < round.reporters.length; i++) {
       var r = round.reporters[i];
       html.push('<section class="reporter" id="rep-' + r.id + '">');
-      html.push('<header><span class="index">' + (i + 1) + '</span><div class="who"><b>' + Live.esc(r.name) + '</b>');
+      html.push('<div class="card-head"><header><span class="index">' + (i + 1) + '</span><div class="who"><b>' + Live.esc(r.name) + '</b>');
       html.push('<small>' + Live.esc(r.unit) + ' ' + Live.esc(r.title) + ' · ' + Live.esc(r.on_site ? T.on_site : T.written) + '</small></div>');
       if (r.has_report) { html.push('<a class="report-link" href="' + boot.reportBase + r.id + '">' + Live.esc(T.read_report) + '</a>'); }
-      html.push('</header>');
+      html.push('</header><p class="fault-note" hidden></p></div>');
       for (var j = 0; j < scheme.lines.length; j++) {
         var line = scheme.lines[j];
         html.push('<div class="line' + (line.key === 'overall' ? ' overall' : '') + '" data-r="' + r.id + '" data-k="' + line.key + '">');
-        html.push('<div class="line-name">' + Live.esc(line.name) + '</div><div class="choices">');
+        html.push('<div class="line-name">' + Live.esc(line.name) + ' <span class="line-note"></span></div><div class="choices">');
         if (scheme.mode === 'grade') {
           for (var g = 0; g < line.grades.length; g++) {
             html.push('<button type="button" class="choice" data-v="' + Live.esc(line.grades[g]) + '">' + Live.esc(line.grades[g]) + '</button>');
@@ -163,7 +184,130 @@
     }
     Live.byId('sheet').innerHTML = html.join('');
     Live.byId('sheet-title').innerHTML = Live.esc(round.title);
-    sheetRound = round.id;
+    Live.byId('sheet-rehearsal').hidden = !round.rehearsal;
+    var jump = [];
+    for (var k = 0; k < round.reporters.length; k++) {
+      jump.push('<button type="button" class="jump-to" data-jump="' + round.reporters[k].id + '"><span class="mark"></span>' +
+        (k + 1) + ' ' + Live.esc(round.reporters[k].name) + '</button>');
+    }
+    Live.byId('jump-list').innerHTML = jump.join('');
+    Live.byId('jump-toggle').hidden = round.reporters.length < JUMP_LIST_FROM;
+    showJump(false);
+    sheetRound = round.id + '|' + round.opened;
+    checked = false;
+  }
+
+  // ------------------------------------------------------------------ problems on the sheet
+
+  // Where the rules find fault, by reporter: the note on its card and the lines to mark.
+  function faultsOf(round, draft) {
+    var faults = {};
+    if (!checked) { return { list: [], byId: faults }; }
+    var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
+    function entry(rid) {
+      faults[rid] = faults[rid] || { notes: [], lines: {}, overall: false };
+      return faults[rid];
+    }
+    for (var i = 0; i < problems.length; i++) {
+      var p = problems[i];
+      var j;
+      if (p.code === 'incomplete') {
+        var count = {};
+        for (j = 0; j < p.lines.length; j++) {
+          entry(p.lines[j].r).lines[p.lines[j].k] = T.problem_line;
+          count[p.lines[j].r] = (count[p.lines[j].r] || 0) + 1;
+        }
+        for (j = 0; j < p.ids.length; j++) { entry(p.ids[j]).notes.push(Live.fmt(T.problem_reporter, { n: count[p.ids[j]] })); }
+      } else if (p.code === 'top_quota') {
+        for (j = 0; j < p.ids.length; j++) {
+          entry(p.ids[j]).lines.overall = Live.fmt(T.problem_top_line, p.params);
+          // the whole reason on the first card, a short mark on the others
+          entry(p.ids[j]).notes.push(j === 0 ? Live.fmt(T.problem_top, p.params) : Live.fmt(T.problem_top_line, p.params));
+        }
+      } else if (p.code === 'same_grade') {
+        entry(p.ids[0]).notes.push(Live.fmt(T.problem_same, p.params));
+        entry(p.ids[0]).lines.overall = '';
+      }
+    }
+    return { list: problems, byId: faults };
+  }
+
+  function paintFaults(round, draft) {
+    var found = faultsOf(round, draft);
+    var cards = Live.byId('sheet').querySelectorAll('.reporter');
+    for (var i = 0; i < cards.length; i++) {
+      var rid = cards[i].id.substring(4);
+      var fault = found.byId[rid];
+      cards[i].className = 'reporter' + (fault ? ' fault' : '');
+      var note = cards[i].querySelector('.fault-note');
+      note.hidden = !fault || !fault.notes.length;
+      note.innerHTML = fault ? Live.esc(fault.notes.join(' ')) : '';
+      var lines = cards[i].querySelectorAll('.line');
+      for (var j = 0; j < lines.length; j++) {
+        var key = lines[j].getAttribute('data-k');
+        var mark = fault && fault.lines.hasOwnProperty(key) ? fault.lines[key] : null;
+        if (mark !== null) { lines[j].className += ' fault'; }
+        lines[j].querySelector('.line-note').innerHTML = mark ? Live.esc(mark) : '';
+      }
+    }
+    var marks = Live.byId('jump-list').querySelectorAll('.jump-to');
+    for (var k = 0; k < marks.length; k++) {
+      var id = marks[k].getAttribute('data-jump');
+      var done = isDone(draft.answers[id]);
+      marks[k].className = 'jump-to' + (found.byId[id] ? ' fault' : (done ? ' done' : ''));
+      marks[k].querySelector('.mark').innerHTML = found.byId[id] ? '!' : (done ? '✓' : '○');
+    }
+    return found.list;
+  }
+
+  function isDone(given) {
+    given = given || {};
+    for (var j = 0; j < state.scheme.lines.length; j++) {
+      if (!given.hasOwnProperty(state.scheme.lines[j].key)) { return false; }
+    }
+    return true;
+  }
+
+  function pageTop() {
+    var header = document.querySelector('header.top');
+    return header ? header.offsetHeight : 0;
+  }
+
+  // The cards' heads (name, reason) stick under the page's header: the name stays in
+  // view while the delegate works down a long card.
+  function fitHeads() {
+    document.documentElement.style.setProperty('--page-top', pageTop() + 'px');
+  }
+
+  // Scroll so that an element sits just under the sticky header (and `above` more).
+  function scrollToElement(element, above) {
+    var top = element.getBoundingClientRect().top + (window.pageYOffset || document.documentElement.scrollTop);
+    window.scrollTo(0, Math.max(0, top - pageTop() - (above || 0) - 8));
+  }
+
+  // The first problem: the unanswered line right under its card's head (name and reason),
+  // or the card itself.
+  function showFirstProblem(problems) {
+    var p = problems[0];
+    var card = Live.byId('rep-' + p.ids[0]);
+    if (!card) { return; }
+    fitHeads();
+    // the line to change: the first unanswered one, or the overall grade
+    var line = p.code === 'incomplete' && p.lines.length ? card.querySelector('.line[data-k="' + p.lines[0].k + '"]') :
+      card.querySelector('.line.overall');
+    var head = card.querySelector('.card-head');
+    if (line && line !== card.querySelector('.line')) {
+      scrollToElement(line, head ? head.offsetHeight : 0);
+    } else {
+      scrollToElement(card);
+    }
+    card.className += ' flash';
+  }
+
+  function showJump(open) {
+    Live.byId('jump').hidden = !open;
+    Live.byId('jump-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+    fitBar();
   }
 
   function paintAnswers(round, draft) {
@@ -186,10 +330,10 @@
       if (input && document.activeElement !== input) { input.value = has && value !== null ? value : ''; }
       line.className = 'line' + (key === 'overall' ? ' overall' : '') + (has ? ' answered' : '');
     }
-    paintBar(round, draft);
+    paintBar(round, draft, paintFaults(round, draft));
   }
 
-  function paintBar(round, draft) {
+  function paintBar(round, draft, problems) {
     var text = Live.fmt(T.progress, { done: countDone(round, draft.answers), total: round.reporters.length });
     if (round.top_quota !== null && round.top_quota !== undefined && state.scheme.mode === 'grade') {
       var top = window.BallotRules.topUsed(state.scheme, rulesRound(round), draft.answers);
@@ -197,12 +341,44 @@
       text += ' · <span class="' + (top.used > top.limit ? 'over' : '') + '">' + Live.esc(Live.fmt(quotaText, top)) + '</span>';
     }
     Live.byId('progress').innerHTML = text;
-    Live.byId('sheet-error').innerHTML = draft.error ? '<p class="error">' + Live.esc(T.error) + ' ' + Live.esc(draft.error) + '</p>' : '';
+    var error = '';
+    if (draft.error) {
+      error = '<p class="error">' + Live.esc(T.error) + ' ' + Live.esc(draft.error) + '</p>';
+    } else if (problems && problems.length) {
+      // the first reason in one place that is always in view, next to the submit button
+      error = '<p class="error">' + Live.esc(problemText(problems[0])) +
+        (problems.length > 1 ? ' <b>' + Live.esc(Live.fmt(T.problems_left, { n: problems.length })) + '</b>' : '') + '</p>';
+    }
+    Live.byId('sheet-error').innerHTML = error;
+    fitBar();
+  }
+
+  // the page ends above the bottom bar, whatever the bar holds now
+  function fitBar() {
+    var bar = Live.byId('bar');
+    document.body.style.paddingBottom = (bar.hidden ? 24 : bar.offsetHeight + 24) + 'px';
+  }
+
+  // "Check and submit": a ballot the rules refuse stays on the sheet, which points at the
+  // first problem; a good one goes to the last look before sending.
+  function checkSheet() {
+    var round = openRound();
+    if (!round) { return; }
+    var draft = roundDraft(round);
+    checked = true;
+    showJump(false);
+    paintAnswers(round, draft);
+    var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
+    if (problems.length) { showFirstProblem(problems); return; }
+    reviewing = true;
+    render();
+    window.scrollTo(0, 0);
   }
 
   function drawReview(round, draft) {
     var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
     var html = ['<h2>' + Live.esc(T.review_title) + '</h2>'];
+    if (round.rehearsal) { html.push('<p class="rehearsal"><b>' + Live.esc(T.rehearsal) + '</b></p>'); }
     if (problems.length) {
       html.push('<ul class="problems">');
       for (var i = 0; i < problems.length; i++) { html.push('<li>' + Live.esc(problemText(problems[i])) + '</li>'); }
@@ -217,7 +393,7 @@
       var value = given.hasOwnProperty('overall') ? (given.overall === null ? state.scheme.abstain : given.overall) : '—';
       html.push('<tr><td>' + Live.esc(r.name) + '</td><td>' + Live.esc(value) + '</td></tr>');
     }
-    html.push('</tbody></table><div class="actions">');
+    html.push('</tbody></table><div class="actions sticky-actions">');
     html.push('<button type="button" id="back" class="secondary">' + Live.esc(T.back) + '</button>');
     if (!problems.length) { html.push('<button type="button" id="confirm" class="primary">' + Live.esc(T.confirm) + '</button>'); }
     html.push('</div>');
@@ -227,6 +403,7 @@
 
   function drawDone(round, draft) {
     var html = [];
+    if (round.rehearsal) { html.push('<p class="rehearsal"><b>' + Live.esc(T.rehearsal) + '</b><br><small>' + Live.esc(T.rehearsal_hint) + '</small></p>'); }
     if (draft.pending) {
       html.push('<p class="big pending">' + Live.esc(online ? T.sending : T.pending) + '</p>');
     } else if (draft.receipt && draft.receipt.valid === false) {
@@ -252,21 +429,83 @@
     clock.className = 'clock' + (left !== null && left < 0 ? ' overtime' : '');
   }
 
+  function reportOf(reporterId) {
+    var reports = (state && state.reports) || [];
+    for (var i = 0; i < reports.length; i++) { if (reports[i].id === reporterId) { return reports[i]; } }
+    return null;
+  }
+
+  function reportButton(reporterId, label) {
+    return '<a class="report-button" href="' + boot.reportBase + reporterId + '">' + Live.esc(label) + '</a>';
+  }
+
+  // The headline between rounds: what the room is doing now.
+  function nowHeadline(now) {
+    var who = now.item.reporter;
+    var key = now.phase.key;
+    if (who && key === 'report') { return Live.fmt(T.now_report, { name: who.name }); }
+    if (who && key === 'comment') { return Live.fmt(T.now_comment, { name: who.name }); }
+    if (who && key === 'inquiry') { return Live.fmt(T.now_inquiry, { name: who.name }); }
+    // a scoring phase with no round open: about to open, unless one just closed
+    if (key === 'scoring' && !state.recent_round) { return T.now_scoring; }
+    return Live.fmt(T.now_item, { title: who ? who.name + ' ' + now.phase.label : (now.item.title || now.phase.label) });
+  }
+
+  // The header card: one line (phase, who, countdown) above a ballot; between rounds it
+  // says what is happening, who speaks, what comes next, and offers the report.
   var nowHtml = '';
-  function drawNow() {
+  function drawNow(expanded) {
     var box = Live.byId('now');
     var now = state && state.now;
     var html = '';
-    if (now && now.started && now.item) {
+    if (now && now.started && now.item && state.meeting.status !== 'closed') {
       var who = now.item.reporter;
-      html = '<span class="phase">' + Live.esc(now.phase.label) + '</span> ' +
-        Live.esc(who ? who.name : now.item.title) +
+      var title = now.item.title === now.phase.label ? '' : now.item.title;
+      html = '<div class="now-row"><div class="now-text"><span class="phase">' + Live.esc(now.phase.label) + '</span> ' +
+        Live.esc(who ? who.name : title) +
         (who ? ' <small>' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</small>' : '') +
-        ' <span id="now-clock" class="clock"></span>';
+        '</div><span id="now-clock" class="clock"></span></div>';
+      if (expanded) {
+        html += '<p class="now-head">' + Live.esc(nowHeadline(now)) + '</p>';
+        var speaker = now.speaker;
+        if (speaker && speaker.name) {
+          html += '<p class="now-line">' + Live.esc(Live.fmt(speaker.role ? T.speaker_role : T.speaker, speaker)) + '</p>';
+        }
+        if (who && reportOf(who.id)) {
+          html += reportButton(who.id, T.read_report);
+        } else if (now.item.kind === 'written') {
+          var written = [];
+          var reports = state.reports || [];
+          for (var i = 0; i < reports.length; i++) {
+            if (!reports[i].on_site) { written.push('<li>' + reportButton(reports[i].id, reports[i].name + ' ' + reports[i].unit) + '</li>'); }
+          }
+          if (written.length) {
+            html += '<details class="written"><summary>' + Live.esc(Live.fmt(T.written_reports, { n: written.length })) +
+              '</summary><ul>' + written.join('') + '</ul></details>';
+          }
+        }
+        var next = state.next;
+        if (next && now.phase.index === now.phase.count - 1 && now.phase.key !== 'report') {
+          html += '<p class="now-line next">' + Live.esc(next.reporter && next.kind === 'report' ?
+            Live.fmt(T.next_report, { name: next.reporter }) : Live.fmt(T.next_item, { title: next.title })) + '</p>';
+        }
+      }
     }
     if (html !== nowHtml) { box.innerHTML = html; nowHtml = html; }
-    box.className = 'now' + (html ? ' visible' : '');
+    box.className = 'now' + (html ? ' visible' : '') + (expanded ? ' expanded' : '');
     tick();
+  }
+
+  // What this phone can say about the round that ended last (never what it voted).
+  function recentRoundText() {
+    var recent = state.recent_round;
+    if (!recent) { return null; }
+    if (recent.status === 'void') { return { text: Live.fmt(T.recent_void, recent), tone: 'warn' }; }
+    var draft = load(recent.id);
+    var mine = (me && me.ballots && me.ballots[recent.id]) || draft.receipt;
+    if (draft.pending || (draft.error && !mine)) { return { text: T.not_received, tone: 'warn' }; }
+    if (mine) { return { text: Live.fmt(T.recent_voted, recent), tone: 'ok' }; }
+    return { text: Live.fmt(T.recent_not_voted, recent), tone: '' };
   }
 
   var questionSubmission = null;
@@ -328,29 +567,60 @@
   }
 
   function render() {
-    drawNow();
+    if (over || (state && state.meeting.status === 'closed')) { drawOver(); return; }
+    var round = openRound();
+    drawNow(!round);
     drawQuestions();
     if (!state) { status(T.connecting); return; }
-    if (state.meeting.status === 'closed') { status(T.meeting_closed); return; }
-    var round = openRound();
     if (!round) {
       reviewing = false;
-      var last = state.last_round;
-      if (last && last.status !== 'open') {
-        var lastDraft = load(last.id);
-        var mine = (me && me.ballots && me.ballots[last.id]) || lastDraft.receipt;
-        if (mine) { status(T.round_closed); return; }
-        if (lastDraft.pending || lastDraft.error) { status(T.not_received, 'warn'); return; }
-      }
-      status(T.waiting);
+      drawBetween();
       return;
     }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     if (draft.pending || (draft.receipt && !draft.editing)) { drawDone(round, draft); return; }
     if (reviewing) { drawReview(round, draft); return; }
-    if (sheetRound !== round.id) { drawSheet(round); }
+    if (sheetRound !== round.id + '|' + round.opened) { drawSheet(round); fitHeads(); }
     paintAnswers(round, draft);
     show('panel-sheet');
+  }
+
+  // No round open: what the room does now (header card), and what became of the last round.
+  function drawBetween() {
+    var now = state.now || {};
+    var recent = recentRoundText();
+    var agendaRuns = now.started && now.item;
+    var html = '';
+    if (now.finished) {
+      html = '<p class="big ok">' + Live.esc(T.agenda_done) + '</p>';
+      if (recent) { html += '<p class="note ' + recent.tone + '">' + Live.esc(recent.text) + '</p>'; }
+    } else if (agendaRuns) {
+      if (recent) { html = '<p class="note ' + recent.tone + '">' + Live.esc(recent.text) + '</p>'; }
+    } else if (recent) {
+      // no agenda in use: the round is the news
+      var mine = recent.tone === 'ok';
+      html = '<p class="big ' + recent.tone + '">' + Live.esc(mine ? T.round_closed : recent.text) + '</p>';
+    } else {
+      html = '<p class="big">' + Live.esc(T.waiting) + '</p>';
+    }
+    var box = Live.byId('panel-status');
+    box.innerHTML = html;
+    show('panel-status');
+    box.hidden = !html;
+  }
+
+  // Sealed: the meeting is over; nothing runs, nothing is offered.
+  function drawOver() {
+    over = true;
+    drawNow(false);
+    Live.byId('now').className = 'now';
+    Live.byId('panel-question').hidden = true;
+    Live.byId('offline').hidden = true;
+    Live.byId('connection').hidden = true;
+    var box = Live.byId('panel-status');
+    box.innerHTML = '<p class="big ok final">' + Live.esc(T.meeting_over) + '</p>';
+    show('panel-status');
+    if (socket && socket.connected) { socket.disconnect(); }
   }
 
   // ------------------------------------------------------------------ actions
@@ -358,7 +628,7 @@
   function setAnswer(rid, key, value, remove) {
     var round = openRound();
     if (!round) { return; }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     draft.answers[rid] = draft.answers[rid] || {};
     if (remove) { delete draft.answers[rid][key]; } else { draft.answers[rid][key] = value; }
     draft.error = null;
@@ -382,6 +652,7 @@
       if (err) { render(); return; } // no answer: stays pending, re-sent on reconnect
       if (ack && ack.ok) {
         current.receipt = ack;
+        if (round.rehearsal) { current.rehearsal = true; }
         if (!current.pending || current.pending.submission === ack.submission || ack.superseded) { current.pending = null; }
         current.editing = false;
         if (ack.superseded) {
@@ -409,7 +680,7 @@
   function submit() {
     var round = openRound();
     if (!round) { return; }
-    var draft = load(round.id);
+    var draft = roundDraft(round);
     if (window.BallotRules.check(state.scheme, rulesRound(round), draft.answers).length) { return; }
     draft.seq = Math.max(draft.seq || 0, draft.receipt ? draft.receipt.seq : 0) + 1;
     draft.pending = { submission: newSubmissionId(), seq: draft.seq, lines: wireLines(round, draft.answers) };
@@ -425,7 +696,8 @@
   // store (same submission id), or says the round closed before it arrived.
   function reconcile(roundId) {
     if (!me || !roundId) { return; }
-    var draft = load(roundId);
+    var open = openRound();
+    var draft = open && String(open.id) === String(roundId) ? roundDraft(open) : load(roundId);
     var stored = me.ballots ? me.ballots[roundId] : null;
     var changed = false;
     if (stored && !draft.pending) {
@@ -465,14 +737,31 @@
 
   function onClick(event) {
     var target = event.target;
-    if (target.id === 'check') { reviewing = true; render(); return; }
+    if (target.id === 'check') { checkSheet(); return; }
+    if (target.id === 'jump-toggle') { showJump(Live.byId('jump').hidden); return; }
+    var jumpTo = target.getAttribute && (target.getAttribute('data-jump') || (target.parentNode && target.parentNode.getAttribute && target.parentNode.getAttribute('data-jump')));
+    if (jumpTo) {
+      showJump(false);
+      var card = Live.byId('rep-' + jumpTo);
+      if (card) { scrollToElement(card); }
+      return;
+    }
     if (target.id === 'send-question') { sendQuestion(); return; }
     if (target.id === 'back') { reviewing = false; render(); return; }
     if (target.id === 'confirm') { submit(); return; }
     if (target.id === 'next-open') { jumpToOpen(); return; }
     if (target.id === 'change') {
       var round = openRound();
-      if (round) { var draft = load(round.id); draft.editing = true; save(round.id, draft); render(); }
+      if (round) {
+        var draft = roundDraft(round);
+        draft.editing = true;
+        save(round.id, draft);
+        // a ballot stored as invalid: show at once where the rules find fault
+        checked = !!(draft.receipt && draft.receipt.valid === false);
+        render();
+        var problems = checked ? window.BallotRules.check(state.scheme, rulesRound(round), draft.answers) : [];
+        if (problems.length) { showFirstProblem(problems); } else { window.scrollTo(0, 0); }
+      }
       return;
     }
     if (typeof target.className !== 'string' || target.className.indexOf('choice') === -1) { return; }
@@ -497,8 +786,10 @@
     var lines = Live.byId('sheet').querySelectorAll('.line');
     for (var i = 0; i < lines.length; i++) {
       if (lines[i].className.indexOf('answered') === -1) {
-        lines[i].scrollIntoView();
-        window.scrollBy(0, -60);
+        // below its card's sticky head (name), which would cover it otherwise
+        var head = lines[i].parentNode.querySelector('.card-head');
+        fitHeads();
+        scrollToElement(lines[i], head && lines[i] !== lines[i].parentNode.querySelector('.line') ? head.offsetHeight : 0);
         return;
       }
     }
@@ -514,10 +805,12 @@
 
   socket = Live.connect({ role: 'delegate' }, {
     status: function (isOnline) {
+      if (over) { return; }
       online = isOnline;
       var badge = Live.byId('connection');
       badge.className = 'connection ' + (isOnline ? 'online' : 'offline');
-      badge.innerHTML = Live.esc(isOnline ? T.online : T.offline);
+      badge.innerHTML = Live.esc(isOnline ? T.online : T.offline_short);
+      Live.byId('offline').hidden = isOnline;
       if (isOnline) { reconcileOpen(); } else { inFlight = null; }
       render();
     },
@@ -541,7 +834,9 @@
       reconcileOpen();
       render();
     },
-    refused: function (message) { status(message, 'warn'); },
+    refused: function (message) {
+      if (message !== T.sealed_refusal) { status(message, 'warn'); }
+    },
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); },
     // another device opened this slip: the holder must know at once
     otherDevice: function (data) {
@@ -549,6 +844,16 @@
       box.textContent = (data && data.message) || T.other_device;
       box.hidden = false;
       box.className = 'shared-warning alert';
+    }
+  });
+  // A refused connection carries its reason as the error's message (socket.io 4 puts no
+  // `data` on it). Sealed while this phone was away: the meeting is over, not an error.
+  socket.on('connect_error', function (err) {
+    if (err && err.message === T.sealed_refusal && !over) {
+      state = state || { meeting: { status: 'closed' } };
+      state.meeting.status = 'closed';
+      socket.disconnect();
+      drawOver();
     }
   });
   // the countdown as this page computes it (server clock, skew corrected)

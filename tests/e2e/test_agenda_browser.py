@@ -153,7 +153,7 @@ def test_one_report_through_all_four_phases(browser, live_server, organiser_page
     console.once("dialog", lambda dialog: dialog.accept())
     console.click("#next")
     wait_text(screen, "#main", "述职人002")
-    wait_text(phones[0], "#panel-status", "本轮测评已结束")
+    wait_text(phones[0], "#panel-status", "已结束，您的测评票已收到")
 
     comments = stored(live_server, Comment)
     assert [c.summary for c in comments] == ["要持续擦亮支部党建品牌。"]

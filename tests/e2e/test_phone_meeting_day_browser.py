@@ -1,0 +1,517 @@
+"""Issue 11, the phones: a WeChat phone at 360x640 through a meeting day.
+
+A refused ballot points at its first problem, a long ballot has a jump list, between
+rounds the phone says what is happening in the room, the report is one tap away in every
+phase, the countdown and the offline notice stay inside the screen, a rehearsal round says
+it counts nothing, and after sealing the phone says the meeting is over.
+Every assertion is on what a delegate can see: boxes inside the viewport, text shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import pytest
+import socketio
+from sqlalchemy import select
+
+from meeting import agenda, meetings, rounds
+from meeting.db import get_session
+from meeting.models import BallotToken, Reporter, ScoringRound
+from tests.builders import build_meeting
+from tests.helpers import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+WECHAT = (
+    "Mozilla/5.0 (Linux; Android 10; V1938T) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/89.0.4389.72 MQQBrowser/6.2 TBS/046011 Mobile Safari/537.36 "
+    "MicroMessenger/8.0.30.2260(0x28001E3B) WeChat/arm64 Weixin NetType/WIFI "
+    "Language/zh_CN ABI/arm64"
+)
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": WECHAT,
+}
+LINES = 4  # the party_building preset: three dimensions and the overall grade
+GOOD, FAIR = 0, 1  # 好, 较好 on the sheet's buttons
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep a screenshot for a person to look at, when asked to (SHOTS_DIR)."""
+    folder = os.environ.get("SHOTS_DIR")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+
+def setup(server, reporters: int = 21, on_site: int = 4, agenda_built: bool = False, **kw: Any):  # type: ignore[no-untyped-def]
+    """A live meeting; the on-site reporters have a report to read."""
+    app = server.app()
+    with app.app_context():
+        db = get_session()
+        scene = build_meeting(db, reporters_count=reporters, delegates=10, on_site=on_site, **kw)
+        for reporter in db.scalars(select(Reporter).where(Reporter.meeting_id == scene.meeting_id)):
+            reporter.report_text = f"{reporter.name}的述职报告。\n一年来的工作如下。"
+        if agenda_built:
+            agenda.build_agenda(db, meetings.get_meeting(db, scene.meeting_id))
+        db.commit()
+    app.extensions["sanshu.db"].engine.dispose()
+    return scene
+
+
+def change_db(server, action) -> None:  # type: ignore[no-untyped-def]
+    app = server.app()
+    with app.app_context():
+        db = get_session()
+        action(db)
+        db.commit()
+    app.extensions["sanshu.db"].engine.dispose()
+
+
+def code_of(server, secret: str) -> str:  # type: ignore[no-untyped-def]
+    app = server.app()
+    with app.app_context():
+        code = get_session().scalar(select(BallotToken.code).where(BallotToken.secret == secret))
+    app.extensions["sanshu.db"].engine.dispose()
+    return str(code)
+
+
+def item_ids(server, meeting_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The agenda's item ids by kind (the first of each kind)."""
+    app = server.app()
+    with app.app_context():
+        db = get_session()
+        items = agenda.list_items(db, meetings.get_meeting(db, meeting_id))
+        found: dict[str, int] = {}
+        for item in items:
+            found.setdefault(item.kind, item.id)
+    app.extensions["sanshu.db"].engine.dispose()
+    return found
+
+
+class Console:
+    """The organiser's console as a bare Socket.IO client: it drives the agenda."""
+
+    def __init__(self, server, meeting_id: int) -> None:  # type: ignore[no-untyped-def]
+        self.http = server.login()
+        self.server = server
+        self.meeting_id = meeting_id
+        self.client = socketio.Client(reconnection=False)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        self.client.connect(
+            server.base_url,
+            auth={"role": "organiser", "meeting": meeting_id},
+            headers={"Cookie": cookie},
+            transports=["websocket"],
+        )
+
+    def emit(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        ack = self.client.call(event, payload or {}, timeout=30)
+        assert ack and ack.get("ok"), ack
+        return ack
+
+    def seal(self) -> None:
+        page = self.http.get(f"{self.server.base_url}/meetings/{self.meeting_id}").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        response = self.http.post(
+            f"{self.server.base_url}/meetings/{self.meeting_id}/status",
+            data={"status": "closed", "csrf_token": token.group(1)},
+            allow_redirects=False,
+        )
+        assert response.status_code == 302
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def open_phone(browser, server, secret: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/b/{secret}")
+    return page
+
+
+def wait_text(page, selector: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    wait_until(
+        page,
+        "([sel, frag]) => { const el = document.querySelector(sel);"
+        " return !!el && el.offsetParent !== null && el.innerText.indexOf(frag) >= 0; }",
+        arg=[selector, fragment],
+    )
+
+
+def in_view(page, selector: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The element's box, asserted to lie inside the viewport and not under the sticky
+    header or the bottom bar (unless it is part of them)."""
+    box = page.evaluate(
+        """(sel) => {
+          const r = document.querySelector(sel).getBoundingClientRect();
+          const header = document.querySelector('header.top');
+          const bar = document.getElementById('bar');
+          const top = header && !header.contains(document.querySelector(sel))
+            ? header.getBoundingClientRect().bottom : 0;
+          const bottom = bar && !bar.hidden && !bar.contains(document.querySelector(sel))
+            ? bar.getBoundingClientRect().top : innerHeight;
+          return {x: r.left, y: r.top, right: r.right, bottom: r.bottom, width: r.width,
+                  height: r.height, top: top, floor: bottom, vw: innerWidth};
+        }""",
+        selector,
+    )
+    assert box["height"] > 0, selector
+    assert box["x"] >= 0 and box["right"] <= box["vw"], (selector, box)
+    assert box["y"] >= box["top"] - 1 and box["bottom"] <= box["floor"] + 1, (selector, box)
+    return box
+
+
+def line_ends(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The last character of every line the element's text is laid out in."""
+    return page.evaluate(
+        """(sel) => {
+          const node = document.querySelector(sel).firstChild;
+          const text = node.textContent;
+          const range = document.createRange();
+          const ends = [];
+          let lastTop = null;
+          for (let i = 0; i < text.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            if (!rect) { continue; }
+            if (lastTop !== null && rect.top > lastTop + 2) { ends.push(text[i - 1]); }
+            lastTop = rect.top;
+          }
+          ends.push(text[text.length - 1]);
+          return ends;
+        }""",
+        selector,
+    )
+
+
+def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def fill(page, reporters: range, grade: int = FAIR) -> None:  # type: ignore[no-untyped-def]
+    """Answer every line of these reporters (0-based) with the same grade."""
+    for index in reporters:
+        card = page.locator("#sheet .reporter").nth(index)
+        for line in range(LINES):
+            card.locator(".line").nth(line).locator(".choice").nth(grade).click()
+
+
+def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_server):
+    scene = setup(live_server)
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    phone.wait_for_selector("#sheet .reporter")
+    assert phone.locator("#sheet .reporter").count() == 21
+
+    # everything answered but one line of the 17th reporter
+    fill(phone, range(16))
+    fill(phone, range(17, 21))
+    card = phone.locator("#sheet .reporter").nth(16)
+    for line in range(LINES - 1):
+        card.locator(".line").nth(line).locator(".choice").nth(FAIR).click()
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.click("#check")
+
+    # the sheet stays, scrolled to the 17th reporter: its reason and the line at fault show
+    rid = scene.reporter_ids[16]
+    assert phone.locator("#panel-sheet").is_visible()
+    in_view(phone, f"#rep-{rid} .fault-note")
+    assert "此人还有 1 项未评" in phone.inner_text(f"#rep-{rid} .fault-note")
+    in_view(phone, f"#rep-{rid} .line.fault")
+    assert "未评" in phone.inner_text(f"#rep-{rid} .line.fault")
+    # the reason and the submit button stay in reach at the bottom
+    in_view_bar = phone.locator("#check").bounding_box()
+    assert in_view_bar and in_view_bar["y"] + in_view_bar["height"] <= 640
+    assert "还有 1 名述职对象未评完" in phone.inner_text("#sheet-error")
+    assert "已评 20/21" in phone.inner_text("#progress")
+    no_horizontal_scroll(phone)
+    shot(phone, "refused_21")
+
+    # answering the line clears its mark at once
+    card.locator(".line").nth(LINES - 1).locator(".choice").nth(FAIR).click()
+    assert phone.locator(f"#rep-{rid}.fault").count() == 0
+
+    # too many 好: the first of them is pointed at, with the rule spelled out
+    for index in (2, 5, 8, 11, 14, 17, 19):
+        phone.locator("#sheet .reporter").nth(index).locator(".line.overall .choice").nth(
+            GOOD
+        ).click()
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    phone.click("#check")
+    first_top = scene.reporter_ids[2]
+    in_view(phone, f"#rep-{first_top} .fault-note")
+    assert "最多只能评6人，本票评了7人，请改掉1人" in phone.inner_text(
+        f"#rep-{first_top} .fault-note"
+    )
+    in_view(phone, f"#rep-{first_top} .line.overall.fault")
+    assert phone.locator("#sheet .reporter.fault").count() == 7
+    assert phone.locator("#confirm").count() == 0  # nothing was sent
+    shot(phone, "refused_quota")
+    phone.context.close()
+
+
+def test_a_long_ballot_has_a_jump_list_with_done_marks(browser, live_server):
+    scene = setup(live_server)
+    phone = open_phone(browser, live_server, scene.secrets[1])
+    phone.wait_for_selector("#sheet .reporter")
+    fill(phone, range(3))
+    phone.click("#jump-toggle")
+    buttons = phone.locator("#jump-list .jump-to")
+    assert buttons.count() == 21
+    assert phone.locator("#jump-list .jump-to.done").count() == 3
+    in_view(phone, "#jump-list .jump-to:first-child")
+    for i in (0, 10, 20):
+        box = buttons.nth(i).bounding_box()
+        assert box and box["height"] >= 44 and box["width"] >= 44
+    no_horizontal_scroll(phone)
+    shot(phone, "jump_list")
+    # the 18th reporter, one tap away
+    buttons.nth(17).click()
+    assert phone.locator("#jump").is_hidden()
+    in_view(phone, f"#rep-{scene.reporter_ids[17]} header")
+    # the next unanswered line shows uncovered by its card's name
+    card = phone.locator("#sheet .reporter").nth(3)
+    card.locator(".line").nth(0).locator(".choice").nth(FAIR).click()
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.click("#next-open")
+    line = in_view(phone, f"#rep-{scene.reporter_ids[3]} .line[data-k=d2] .choices")
+    head = phone.locator(f"#rep-{scene.reporter_ids[3]} .card-head").bounding_box()
+    assert head and head["y"] + head["height"] <= line["y"] + 1
+    phone.context.close()
+
+
+def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_server):
+    scene = setup(live_server, reporters=3, on_site=2, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    voter = open_phone(browser, live_server, scene.secrets[0])
+    idle = open_phone(browser, live_server, scene.secrets[1])
+    wait_text(idle, "#panel-status", "测评尚未开始")  # meeting not started
+
+    console.emit("agenda_start")  # opening
+    console.emit("agenda_next")  # 述职人001 reports
+    for phone in (voter, idle):
+        wait_text(phone, "#now", "正在进行：述职人001 述职")
+        assert "测评尚未开始" not in phone.inner_text("body")
+    # the report, one tap away, in every phase
+    button = in_view(idle, "#now a.report-button")
+    assert button["height"] >= 44
+
+    console.emit("agenda_next")
+    wait_text(idle, "#now", "点评环节")
+    console.emit("speaker", {"name": "李清", "role": "机关党组书记"})
+    wait_text(idle, "#now", "正在发言：机关党组书记 李清")
+    assert in_view(idle, "#now a.report-button")["height"] >= 44
+    no_horizontal_scroll(idle)
+    shot(idle, "comment_phase")
+    idle.click("#now a.report-button")
+    idle.wait_for_selector("h1")
+    assert "述职人001的述职报告" in idle.inner_text("main")
+    assert in_view(idle, "a.back")["height"] >= 44
+    no_horizontal_scroll(idle)
+    shot(idle, "report_in_comment_phase")
+    idle.go_back()
+
+    console.emit("agenda_next")
+    wait_text(idle, "#now", "询问环节")
+    wait_text(idle, "#now", "下一位：述职人002 述职")
+    in_view(idle, "#now a.report-button")
+    shot(idle, "inquiry_phase")
+
+    # a round for 述职人001 opens from the console; one phone votes, the other does not
+    opened = console.emit("open_round", {"reporters": [scene.reporter_ids[0]]})
+    voter.wait_for_selector("#sheet .reporter")
+    idle.wait_for_selector("#sheet .reporter")
+    in_view(voter, "#sheet .report-link")
+    assert voter.locator("#sheet .report-link").bounding_box()["height"] >= 44  # type: ignore[index]
+    fill(voter, range(1))
+    voter.click("#check")
+    voter.click("#confirm")
+    voter.wait_for_selector("#panel-done .ok")
+    console.emit("close_round", {"round": opened["round"]})
+    wait_text(voter, "#panel-status", "已结束，您的测评票已收到")
+    wait_text(idle, "#panel-status", "已结束，本机没有提交测评票")
+    assert "测评尚未开始" not in idle.inner_text("body")
+    # and what is on now, still in the card above
+    in_view(idle, "#now .now-head")
+    assert "询问环节" in idle.inner_text("#now")
+
+    console.emit("agenda_next")  # 述职人002: the next speaker talks
+    wait_text(voter, "#now", "正在进行：述职人002 述职")
+    assert "本轮测评已结束" not in voter.inner_text("body")
+    shot(voter, "next_speaker")
+
+    # a voided round says so
+    again = console.emit("open_round", {"reporters": [scene.reporter_ids[1]]})
+    idle.wait_for_selector("#sheet .reporter")
+    console.emit("void_round", {"round": again["round"], "reason": "试投"})
+    wait_text(idle, "#panel-status", "已作废")
+    console.close()
+    voter.context.close()
+    idle.context.close()
+
+
+def test_the_countdown_and_the_offline_notice_stay_on_the_screen(browser, live_server):
+    scene = setup(live_server, reporters=3, on_site=2, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    console.emit("agenda_start")
+    console.emit("agenda_next")
+    for _ in range(2):  # a long phase: more than 100 minutes left
+        console.emit("timer", {"action": "add", "seconds": 60 * 60})
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "述职人001")
+    wait_until(phone, "document.getElementById('now-clock').innerText.length >= 6")
+    clock = in_view(phone, "#now-clock")
+    card = in_view(phone, "#now")
+    assert card["x"] <= clock["x"] and clock["right"] <= card["right"]
+    assert card["y"] <= clock["y"] and clock["bottom"] <= card["bottom"]
+
+    phone.context.set_offline(True)
+    wait_until(phone, "!document.getElementById('offline').hidden", timeout=30000)
+    banner = in_view(phone, "#offline")
+    assert banner["right"] <= 360
+    # its lines end at punctuation, never inside a phrase
+    ends = line_ends(phone, "#offline")
+    assert len(ends) >= 2 and all(end in "，。：；、" for end in ends), ends
+    assert "已断开" in phone.inner_text("#connection")
+    no_horizontal_scroll(phone)
+    shot(phone, "offline")
+    phone.context.set_offline(False)
+    wait_until(phone, "document.getElementById('offline').hidden", timeout=30000)
+    console.close()
+    phone.context.close()
+
+
+def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
+    scene = setup(live_server, reporters=2, on_site=2)
+
+    def rehearse(db) -> None:  # type: ignore[no-untyped-def]
+        scoring_round = db.get(ScoringRound, scene.round_id)
+        scoring_round.rehearsal = True
+
+    change_db(live_server, rehearse)
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    phone.wait_for_selector("#sheet .reporter")
+    in_view(phone, "#sheet-rehearsal")
+    assert "试测：本轮不计入结果" in phone.inner_text("#sheet-rehearsal")
+    fill(phone, range(1), GOOD)
+    fill(phone, range(1, 2))
+    phone.click("#check")
+    assert "试测" in phone.inner_text("#panel-review")
+    phone.click("#confirm")
+    phone.wait_for_selector("#panel-done .ok")
+    assert "试测：本轮不计入结果" in phone.inner_text("#panel-done")
+    in_view(phone, "#panel-done .rehearsal")
+    shot(phone, "rehearsal_done")
+
+    # closing wipes the rehearsal; the real round that follows may get the same id
+    # (SQLite gives the highest id again): the phone shows a fresh sheet, not the practice
+    found: dict[str, int] = {}
+
+    def wipe_and_open(db) -> None:  # type: ignore[no-untyped-def]
+        db.delete(db.get(ScoringRound, scene.round_id))
+        db.flush()
+        meeting = meetings.get_meeting(db, scene.meeting_id)
+        found["id"] = rounds.open_round(db, meeting, scene.reporter_ids).id
+
+    change_db(live_server, wipe_and_open)
+    assert found["id"] == scene.round_id  # the case this guards against
+    console = Console(live_server, scene.meeting_id)
+    console.emit("speaker", {"name": "李清", "role": ""})  # any change pushes the snapshots
+    wait_until(phone, "document.querySelectorAll('#sheet .line').length === 8")
+    wait_until(phone, "document.getElementById('sheet-rehearsal').hidden")
+    assert phone.locator("#sheet .line.answered").count() == 0
+    assert phone.locator("#panel-done").is_hidden()
+    console.close()
+    phone.context.close()
+
+
+def test_after_sealing_the_phone_says_the_meeting_is_over(browser, live_server):
+    scene = setup(live_server, reporters=2, on_site=2, agenda_built=True, open_round=False)
+    console = Console(live_server, scene.meeting_id)
+    console.emit("agenda_start")
+    console.emit("agenda_next")
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "述职人001")
+    assert phone.locator("#now-clock").is_visible()
+    asleep = open_phone(browser, live_server, scene.secrets[3])  # off the network meanwhile
+    wait_text(asleep, "#now", "述职人001")
+    asleep.context.set_offline(True)
+    wait_until(asleep, "!document.getElementById('offline').hidden", timeout=30000)
+
+    console.seal()
+    wait_text(phone, "#panel-status", "本次会议已结束，感谢参与")
+    # the phone that was away learns it when its connection is refused: calm, no error
+    asleep.context.set_offline(False)
+    wait_text(asleep, "#panel-status", "本次会议已结束，感谢参与")
+    assert asleep.locator("#offline").is_hidden() and asleep.locator("#now").is_hidden()
+    asleep.context.close()
+    in_view(phone, "#panel-status .final")
+    assert phone.locator("#now-clock").count() == 0  # no countdown running on
+    assert phone.locator("#now").is_hidden()
+    assert phone.locator("#bar").is_hidden()
+    shot(phone, "sealed")
+
+    # opening the slip again, or reloading the page: the same calm message
+    again = phone.context.new_page()
+    response = again.goto(f"{live_server.base_url}/b/{scene.secrets[1]}")
+    assert response and response.status == 200
+    assert "本次会议已结束，感谢参与" in again.inner_text("main")
+    in_view(again, "main .final")
+    phone.reload()
+    assert "本次会议已结束，感谢参与" in phone.inner_text("main")
+    no_horizontal_scroll(phone)
+    # typing the code from the slip: the same
+    again.goto(f"{live_server.base_url}/j")
+    again.fill("input[name=code]", code_of(live_server, scene.secrets[2]))
+    again.click("button[type=submit]")
+    assert "本次会议已结束，感谢参与" in again.inner_text("main")
+    console.close()
+    phone.context.close()
+
+
+def test_the_written_reports_can_be_read_while_they_are_announced(browser, live_server):
+    scene = setup(live_server, reporters=4, on_site=1, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    console.emit(
+        "agenda_goto", {"item": item_ids(live_server, scene.meeting_id)["written"], "phase": 0}
+    )
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "阅读书面述职报告（3 份）")
+    phone.click("#now details.written summary")
+    links = phone.locator("#now details.written a.report-button")
+    assert links.count() == 3
+    for i in range(3):
+        box = links.nth(i).bounding_box()
+        assert box and box["height"] >= 44
+    in_view(phone, "#now details.written li:last-child a")
+    no_horizontal_scroll(phone)
+    shot(phone, "written_phase")
+    links.nth(2).click()
+    assert "述职人004的述职报告" in phone.inner_text("main")
+    console.close()
+    phone.context.close()
+
+
+def test_when_the_agenda_is_done_the_phone_thanks_and_counts_down_nothing(browser, live_server):
+    scene = setup(live_server, reporters=2, on_site=1, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    console.emit(
+        "agenda_goto", {"item": item_ids(live_server, scene.meeting_id)["closing"], "phase": 0}
+    )
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "正在进行：")
+    assert phone.locator("#now-clock").is_visible()
+    console.emit("agenda_next")
+    wait_text(phone, "#panel-status", "会议议程已全部进行完毕，感谢您的参与")
+    in_view(phone, "#panel-status .big")
+    assert phone.locator("#now-clock").count() == 0
+    assert "测评尚未开始" not in phone.inner_text("body")
+    console.close()
+    phone.context.close()
