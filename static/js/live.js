@@ -73,11 +73,12 @@
     socket.on('disconnect', function () { if (handlers.status) { handlers.status(false); } });
     socket.on('connect_error', function (err) {
       if (handlers.status) { handlers.status(false); }
-      // a refusal carries a message; transport errors do not (keep retrying those)
-      if (err && err.data && err.data.message && handlers.refused) {
-        handlers.refused(err.data.message);
-        setTimeout(function () { socket.connect(); }, 5000);
-      }
+      // Transport errors leave the socket active: it retries by itself. A refusal by the
+      // server deactivates it, with the reason as the error's message; try again later
+      // unless the page's handler says there is no point (returns false).
+      if (socket.active) { return; }
+      var again = handlers.refused ? handlers.refused((err && err.message) || '') : true;
+      if (again !== false) { setTimeout(function () { socket.connect(); }, 5000); }
     });
     socket.on('state', function (state) {
       Live.noteServerTime(state.server_time);

@@ -835,7 +835,14 @@
       render();
     },
     refused: function (message) {
-      if (message !== T.sealed_refusal) { status(message, 'warn'); }
+      if (message !== T.sealed_refusal) { status(message, 'warn'); return true; }
+      // sealed while this phone was away: the meeting is over, not an error
+      if (!over) {
+        state = state || { meeting: { status: 'closed' } };
+        state.meeting.status = 'closed';
+        drawOver();
+      }
+      return false;
     },
     revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); },
     // another device opened this slip: the holder must know at once
@@ -844,16 +851,6 @@
       box.textContent = (data && data.message) || T.other_device;
       box.hidden = false;
       box.className = 'shared-warning alert';
-    }
-  });
-  // A refused connection carries its reason as the error's message (socket.io 4 puts no
-  // `data` on it). Sealed while this phone was away: the meeting is over, not an error.
-  socket.on('connect_error', function (err) {
-    if (err && err.message === T.sealed_refusal && !over) {
-      state = state || { meeting: { status: 'closed' } };
-      state.meeting.status = 'closed';
-      socket.disconnect();
-      drawOver();
     }
   });
   // the countdown as this page computes it (server clock, skew corrected)
