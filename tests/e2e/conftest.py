@@ -33,16 +33,22 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def organiser_page(browser, live_server):  # type: ignore[no-untyped-def]
-    """A laptop-sized page logged in as the organiser."""
-    from tests.live_server import ORGANISER
+    """A 1280x800 page logged in as the organiser; dialogs recorded and accepted."""
+    from tests.e2e.screens import log_in_organiser
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # confirmations: the organiser says yes
-    page.goto(live_server.base_url + "/login")
-    page.fill("input[name=username]", ORGANISER[0])
-    page.fill("input[name=password]", ORGANISER[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/meetings")
+    page = log_in_organiser(
+        browser, live_server, viewport={"width": 1280, "height": 800}, accept_downloads=True
+    )
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def laptop(browser, live_server):  # type: ignore[no-untyped-def]
+    """The organiser at 1366x768; every dialog is recorded in ``laptop.dialogs``, then
+    accepted, or dismissed while ``laptop.answer`` is False."""
+    from tests.e2e.screens import LAPTOP, log_in_organiser
+
+    page = log_in_organiser(browser, live_server, **LAPTOP, accept_downloads=True)
+    yield page
+    page.context.close()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from meeting import agenda
-from meeting.db import get_session
 from meeting.models import Category, Comment, Inquiry
 from tests.builders import build_meeting
-from tests.helpers import wait_until
+from tests.e2e.screens import in_server, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -17,18 +16,17 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 
 def make_scene(server):  # type: ignore[no-untyped-def]
     """Two on-site reporters, an agenda, and the slips of 党组成员 (who may ask)."""
-    app = server.app()
-    with app.app_context():
-        session = get_session()
+
+    def build(session):  # type: ignore[no-untyped-def]
         scene = build_meeting(session, reporters_count=3, delegates=10, on_site=2, open_round=False)
         from meeting.meetings import get_meeting
 
         meeting = get_meeting(session, scene.meeting_id)
         agenda.build_agenda(session, meeting, per_report_rounds=True)
         askers = [t.secret for t in meeting_tokens(session, meeting, "党组成员")]
-        session.commit()
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene, askers
+        return scene, askers
+
+    return in_server(server, build)
 
 
 def meeting_tokens(session, meeting, category_name):  # type: ignore[no-untyped-def]
@@ -40,24 +38,11 @@ def meeting_tokens(session, meeting, category_name):  # type: ignore[no-untyped-
 
 
 def stored(server, model):  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        rows = get_session().query(model).all()
-    app.extensions["sanshu.db"].engine.dispose()
-    return rows
+    return in_server(server, lambda session: session.query(model).all())
 
 
 def text(page, selector: str) -> str:
     return page.inner_text(selector)
-
-
-def wait_text(page, selector: str, fragment: str, timeout: int = 10000) -> None:
-    wait_until(
-        page,
-        "([sel, frag]) => { const el = document.querySelector(sel); return !!el && el.innerText.indexOf(frag) >= 0; }",
-        arg=[selector, fragment],
-        timeout=timeout,
-    )
 
 
 def test_one_report_through_all_four_phases(browser, live_server, organiser_page):

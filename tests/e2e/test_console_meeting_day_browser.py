@@ -7,24 +7,27 @@ import pytest
 from sqlalchemy import select
 
 from meeting import agenda, rounds
-from meeting.db import get_session
 from meeting.meetings import get_meeting, set_status
 from meeting.models import ScoringRound
 from tests.builders import build_meeting
+from tests.e2e.screens import (
+    PROJECTOR,
+    in_server,
+    in_viewport,
+    no_horizontal_scroll,
+    shoot,
+    wait_text,
+)
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-LAPTOP = {"width": 1366, "height": 768}
-SHOTS = "/work/shots/console/"
 
 
 def make_scene(server, draft: bool = False, rehearsal_round: bool = False):  # type: ignore[no-untyped-def]
     """21 reporters (4 on site), 80 slips in five categories, an agenda with a scoring phase
     after each report."""
-    app = server.app()
-    with app.app_context():
-        session = get_session()
+
+    def build(session):  # type: ignore[no-untyped-def]
         scene = build_meeting(
             session, reporters_count=21, delegates=80, on_site=4, open_round=False
         )
@@ -35,76 +38,38 @@ def make_scene(server, draft: bool = False, rehearsal_round: bool = False):  # t
         if rehearsal_round:
             trial = rounds.open_round(session, meeting, [r.id for r in meeting.reporters], "试测")
             trial.rehearsal = True
-        session.commit()
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene
+        return scene
+
+    return in_server(server, build)
 
 
 def open_rounds(server) -> list[ScoringRound]:  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        found = list(
-            get_session().scalars(select(ScoringRound).where(ScoringRound.status == "open"))
-        )
-    app.extensions["sanshu.db"].engine.dispose()
-    return found
-
-
-@pytest.fixture
-def laptop(browser, live_server):  # type: ignore[no-untyped-def]
-    """The organiser's console tab at 1366x768; every dialog is recorded, then answered by
-    ``laptop.answer`` (yes unless a test says otherwise)."""
-    from tests.live_server import ORGANISER
-
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    page.dialogs = []
-    page.answer = True
-
-    def on_dialog(dialog):  # type: ignore[no-untyped-def]
-        page.dialogs.append(dialog.message)
-        if page.answer:
-            dialog.accept()
-        else:
-            dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(live_server.base_url + "/login")
-    page.fill("input[name=username]", ORGANISER[0])
-    page.fill("input[name=password]", ORGANISER[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/meetings")
-    yield page
-    context.close()
-
-
-def wait_text(page, selector: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    wait_until(
-        page,
-        "([sel, frag]) => { const el = document.querySelector(sel);"
-        " return !!el && el.offsetParent !== null && el.innerText.indexOf(frag) >= 0; }",
-        arg=[selector, fragment],
+    return in_server(
+        server,
+        lambda session: list(
+            session.scalars(select(ScoringRound).where(ScoringRound.status == "open"))
+        ),
     )
-
-
-def in_viewport(page, selector: str) -> None:  # type: ignore[no-untyped-def]
-    """The element is drawn and wholly inside the window, without scrolling."""
-    box = page.locator(selector).bounding_box()
-    assert box is not None, f"{selector} is not drawn"
-    size = page.viewport_size
-    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
-    assert box["x"] + box["width"] <= size["width"], (selector, box)
-    assert box["y"] + box["height"] <= size["height"], (selector, box)
-
-
-def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def open_console(page, server, scene) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{server.base_url}/meetings/{scene.meeting_id}/console")
     page.wait_for_selector("#agenda-list")
     wait_text(page, "#link", "已连接")
+
+
+def start_meeting(page, server, scene) -> None:  # type: ignore[no-untyped-def]
+    """Open the console and start the agenda: the opening is on."""
+    open_console(page, server, scene)
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+
+
+def first_inquiry(page, server) -> None:  # type: ignore[no-untyped-def]
+    """A new meeting, started, standing in the first reporter's 询问."""
+    start_meeting(page, server, make_scene(server))
+    chip(page, 1, "询问").click()
+    wait_text(page, "#now-panel", "询问")
 
 
 def chip(page, item_index: int, phase_label: str):  # type: ignore[no-untyped-def]
@@ -114,9 +79,7 @@ def chip(page, item_index: int, phase_label: str):  # type: ignore[no-untyped-de
 def test_scoring_turnout_and_close_button_fit_a_laptop_screen(live_server, laptop):
     scene = make_scene(live_server)
     page = laptop
-    open_console(page, live_server, scene)
-    page.click("[data-act=agenda_start]")
-    wait_text(page, "#now-panel", "会议开始")
+    start_meeting(page, live_server, scene)
     # setup tools are folded away once the meeting runs
     assert not page.locator("#add-item").is_visible()
     assert not page.locator("[data-durations]").first.is_visible()
@@ -132,20 +95,15 @@ def test_scoring_turnout_and_close_button_fit_a_laptop_screen(live_server, lapto
     assert page.inner_text("#close-round") == "结束本轮测评"
     assert page.evaluate("window.scrollY") == 0
     no_horizontal_scroll(page)
-    page.screenshot(path=SHOTS + "scoring_1366.png")
+    shoot(page, "console/scoring_1366")
     # the editing tools unfold on demand
     page.check("#agenda-edit")
     assert page.locator("#add-item").is_visible()
 
 
 def test_inquiry_puts_the_question_queue_first(live_server, laptop):
-    scene = make_scene(live_server)
     page = laptop
-    open_console(page, live_server, scene)
-    page.click("[data-act=agenda_start]")
-    wait_text(page, "#now-panel", "会议开始")
-    chip(page, 1, "询问").click()
-    wait_text(page, "#now-panel", "询问")
+    first_inquiry(page, live_server)
     page.fill("#spoken-asker", "纪委委员 张明")
     page.fill("#spoken-text", "请问今年整改清单中的三项问题，目前完成了几项？")
     page.click("#add-spoken")
@@ -161,17 +119,12 @@ def test_inquiry_puts_the_question_queue_first(live_server, laptop):
     rounds_panel = page.locator("#round-panel").bounding_box()
     assert questions and rounds_panel and questions["y"] < rounds_panel["y"]
     no_horizontal_scroll(page)
-    page.screenshot(path=SHOTS + "inquiry_1366.png")
+    shoot(page, "console/inquiry_1366")
 
 
 def test_a_refusal_shows_under_the_control_that_caused_it(live_server, laptop):
-    scene = make_scene(live_server)
     page = laptop
-    open_console(page, live_server, scene)
-    page.click("[data-act=agenda_start]")
-    wait_text(page, "#now-panel", "会议开始")
-    chip(page, 1, "询问").click()
-    wait_text(page, "#now-panel", "询问")
+    first_inquiry(page, live_server)
     # an empty question: the reason stands under the form, in view, not at the page top
     page.click("#add-spoken")
     error = page.locator("#questions-form .inline-error")
@@ -203,9 +156,7 @@ def test_a_refusal_shows_under_the_control_that_caused_it(live_server, laptop):
 def test_header_badges_follow_the_meeting_and_the_connection(live_server, laptop):
     scene = make_scene(live_server, draft=True)
     page = laptop
-    page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/console")
-    page.wait_for_selector("#agenda-list")
-    wait_text(page, "#link", "已连接")
+    open_console(page, live_server, scene)
     assert page.inner_text("#meeting-status") == "筹备中"
     page.click("[data-act=agenda_start]")
     wait_text(page, "#meeting-status", "进行中")  # no reload
@@ -218,9 +169,7 @@ def test_header_badges_follow_the_meeting_and_the_connection(live_server, laptop
 def test_a_chip_that_opens_scoring_asks_and_a_no_opens_nothing(live_server, laptop):
     scene = make_scene(live_server)
     page = laptop
-    open_console(page, live_server, scene)
-    page.click("[data-act=agenda_start]")
-    wait_text(page, "#now-panel", "会议开始")
+    start_meeting(page, live_server, scene)
     page.answer = False
     chip(page, 2, "测评").click()
     assert len(page.dialogs) == 1 and "述职人002" in page.dialogs[0]
@@ -236,9 +185,7 @@ def test_a_chip_that_opens_scoring_asks_and_a_no_opens_nothing(live_server, lapt
 def test_double_click_on_close_shows_one_dialog(live_server, laptop):
     scene = make_scene(live_server)
     page = laptop
-    open_console(page, live_server, scene)
-    page.click("[data-act=agenda_start]")
-    wait_text(page, "#now-panel", "会议开始")
+    start_meeting(page, live_server, scene)
     chip(page, 1, "测评").click()
     page.wait_for_selector("#close-round")
     page.dialogs.clear()
@@ -255,13 +202,13 @@ def test_rehearsal_round_is_shown_as_rehearsal(live_server, laptop, browser):
     wait_text(page, "#open-panel", "试测")
     assert page.inner_text("#close-round") == "结束试测"
     in_viewport(page, "#open-panel .badge-rehearsal")
-    page.screenshot(path=SHOTS + "rehearsal_1366.png")
-    screen_context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    shoot(page, "console/rehearsal_1366")
+    screen_context = browser.new_context(**PROJECTOR)
     screen = screen_context.new_page()
     screen.goto(f"{live_server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
     wait_text(screen, ".round-state", "试测")
     assert screen.locator(".turnout .row.total").is_visible()
-    screen.screenshot(path=SHOTS + "projector_rehearsal.png")
+    shoot(screen, "console/projector_rehearsal")
     screen_context.close()
     page.click("#close-round")
     assert len(page.dialogs) == 1 and "试测的票将全部清除" in page.dialogs[0]

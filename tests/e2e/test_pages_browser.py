@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 
 from meeting import ballots, meetings, reporters, rounds, schemes, tokens
-from meeting.db import get_session
 from meeting.scoring import OVERALL, scheme_from_dict
+from tests.e2e.screens import LAPTOP, in_server, in_viewport, no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-LAPTOP = {"width": 1366, "height": 768}
 WIDE_CATEGORIES = [
     ("党组成员及班子其他成员", 20),
     ("机关党委委员", 10),
@@ -90,25 +89,18 @@ def build_wide_meeting(session: Any) -> Any:
     return meeting
 
 
-def in_server(live_server, build):  # type: ignore[no-untyped-def]
-    """Build data in the live server's database; the id of what ``build`` returns."""
-    app = live_server.app()
-    with app.app_context():
-        made = build(get_session())
-        made_id = made.id
-    app.extensions["sanshu.db"].engine.dispose()
-    return made_id
+def built(live_server, build) -> int:  # type: ignore[no-untyped-def]
+    """Build a meeting in the live server's database; its id."""
+    return in_server(live_server, lambda session: build(session).id)
 
 
-@pytest.fixture
-def laptop(organiser_page):  # type: ignore[no-untyped-def]
-    organiser_page.set_viewport_size(LAPTOP)
-    return organiser_page
+def new_meeting(title: str):  # type: ignore[no-untyped-def]
+    """A ``build`` for ``built``: an empty meeting of that title."""
 
+    def build(session):  # type: ignore[no-untyped-def]
+        return meetings.create_meeting(session, title, "机关党组", year=2024)
 
-def no_page_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"the page scrolls sideways: {width}"
+    return build
 
 
 # the lines the element's text takes: distinct tops of its text's boxes
@@ -134,11 +126,11 @@ def few_lines(locator) -> None:  # type: ignore[no-untyped-def]
 
 def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server):
     page = laptop
-    meeting_id = in_server(live_server, build_wide_meeting)
+    meeting_id = built(live_server, build_wide_meeting)
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/results")
     summary = page.locator("#summary")
     summary.wait_for()
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
 
     box = page.locator(".table-scroll:has(#summary)")
     sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
@@ -163,7 +155,9 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
     )
     assert seen == name.inner_text()
     grade_box = grade.bounding_box()
-    assert grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["width"]
+    assert (
+        grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["viewport"]["width"]
+    )
 
     detail = page.locator("table.detail").first
     for cell in detail.locator("tbody td:first-child").all():
@@ -171,33 +165,27 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
         one_line(cell)
     for header in detail.locator("thead th").all():
         few_lines(header)
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
 
 
 def test_wide_reporter_list_scrolls_in_its_box(laptop, live_server):
     page = laptop
-    meeting_id = in_server(live_server, build_wide_meeting)
+    meeting_id = built(live_server, build_wide_meeting)
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters")
     page.locator("#reporters").wait_for()
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
     for cell in page.locator("#reporters tbody td.name-cell").all():
         one_line(cell)
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/letters")
     page.locator("#letter-list").wait_for()
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
     for link in page.locator("#letter-list a").all():
         one_line(link)
 
 
 def test_categories_total_follows_typing_and_a_refusal_keeps_the_typing(laptop, live_server):
     page = laptop
-
-    def build(session):  # type: ignore[no-untyped-def]
-        meeting = meetings.create_meeting(session, "类别测试会议", "机关党组", year=2024)
-        session.commit()
-        return meeting
-
-    meeting_id = in_server(live_server, build)
+    meeting_id = built(live_server, new_meeting("类别测试会议"))
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/categories")
     total = page.locator("#weight-total")
     badge = page.locator("#categories-form [data-unsaved-badge]")
@@ -220,12 +208,11 @@ def test_categories_total_follows_typing_and_a_refusal_keeps_the_typing(laptop, 
     error = page.locator("#total-error")
     error.wait_for()
     assert "30% 填 30" in error.inner_text()
-    box = error.bounding_box()
-    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    in_viewport(page, "#total-error")
     assert page.locator("input[name$=_name]").nth(1).input_value() == "党委委员（扩大）"
     assert weights.nth(0).input_value() == "0.1"
     assert badge.is_visible()
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
 
     # leaving with unsaved changes asks first (the fixture's handler says yes)
     asked: list[str] = []
@@ -258,7 +245,7 @@ def test_a_refused_reporter_shows_the_reason_beside_the_field_in_view(laptop, li
         session.commit()
         return meeting
 
-    meeting_id = in_server(live_server, build)
+    meeting_id = built(live_server, build)
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters")
     form = page.locator("#reporter-add-form")
     form.locator("input[name=name]").fill("述职人3")
@@ -268,30 +255,23 @@ def test_a_refused_reporter_shows_the_reason_beside_the_field_in_view(laptop, li
     error = page.locator("#reporter-add-form .field-error")
     error.wait_for()
     assert "名单中已有 述职人3" in error.inner_text()
-    box = error.bounding_box()
-    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    in_viewport(page, "#reporter-add-form .field-error")
     form = page.locator("#reporter-add-form")
     assert form.locator("input[name=title]").input_value() == "副处长"
     assert form.locator("input[name=component_c1]").input_value() == "88"
     assert page.evaluate("document.activeElement.name") == "name"
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
 
 
 def test_the_import_page_offers_the_template(laptop, live_server, tmp_path):
     page = laptop
-
-    def build(session):  # type: ignore[no-untyped-def]
-        meeting = meetings.create_meeting(session, "导入测试会议", "机关党组", year=2024)
-        session.commit()
-        return meeting
-
-    meeting_id = in_server(live_server, build)
+    meeting_id = built(live_server, new_meeting("导入测试会议"))
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/reporters/import")
     link = page.locator("#template-download")
     assert link.is_visible() and link.inner_text() == "下载模板（.xlsx）"
     headers = page.locator("#template-columns th").all_inner_texts()
     assert headers == ["姓名", "职务", "单位", "述职方式", "顺序", "日常考核", "述职报告"]
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
     with page.expect_download() as download_info:
         link.click()
     path = tmp_path / "template.xlsx"
@@ -310,24 +290,17 @@ def test_the_import_page_offers_the_template(laptop, live_server, tmp_path):
 
 def test_a_loaded_preset_says_it_is_not_saved(laptop, live_server):
     page = laptop
-
-    def build(session):  # type: ignore[no-untyped-def]
-        meeting = meetings.create_meeting(session, "方案测试会议", "机关党组", year=2024)
-        session.commit()
-        return meeting
-
-    meeting_id = in_server(live_server, build)
+    meeting_id = built(live_server, new_meeting("方案测试会议"))
     page.goto(f"{live_server.base_url}/meetings/{meeting_id}/scheme")
     assert not page.locator("#preset-loaded").count()
     page.select_option("select[name=preset]", "democratic")
     page.click("button:has-text('载入预设方案')")
     notice = page.locator("#preset-loaded")
     notice.wait_for()
-    box = notice.bounding_box()
-    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"]
+    in_viewport(page, "#preset-loaded")
     assert "未保存" in notice.inner_text() and "民主测评" in notice.inner_text()
     assert page.input_value("input[name=scale]").startswith("优秀=95")
-    no_page_scroll(page)
+    no_horizontal_scroll(page)
 
     page.click("#scheme-form button[type=submit]")
     page.wait_for_selector("text=测评方案已保存")

@@ -9,8 +9,6 @@ Every assertion is on what a delegate can see: boxes inside the viewport, text s
 
 from __future__ import annotations
 
-import os
-import re
 from typing import Any
 
 import pytest
@@ -18,79 +16,50 @@ import socketio
 from sqlalchemy import select
 
 from meeting import agenda, meetings, rounds
-from meeting.db import get_session
 from meeting.models import BallotToken, Reporter, ScoringRound
 from tests.builders import build_meeting
+from tests.e2e.screens import PHONE, in_server, no_horizontal_scroll, seal_meeting, shoot, wait_text
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-WECHAT = (
-    "Mozilla/5.0 (Linux; Android 10; V1938T) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Version/4.0 Chrome/89.0.4389.72 MQQBrowser/6.2 TBS/046011 Mobile Safari/537.36 "
-    "MicroMessenger/8.0.30.2260(0x28001E3B) WeChat/arm64 Weixin NetType/WIFI "
-    "Language/zh_CN ABI/arm64"
-)
-PHONE = {
-    "viewport": {"width": 360, "height": 640},
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": WECHAT,
-}
 LINES = 4  # the party_building preset: three dimensions and the overall grade
 GOOD, FAIR = 0, 1  # 好, 较好 on the sheet's buttons
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Keep a screenshot for a person to look at, when asked to (SHOTS_DIR)."""
-    folder = os.environ.get("SHOTS_DIR")
-    if folder:
-        page.screenshot(path=os.path.join(folder, f"{name}.png"))
-
-
 def setup(server, reporters: int = 21, on_site: int = 4, agenda_built: bool = False, **kw: Any):  # type: ignore[no-untyped-def]
     """A live meeting; the on-site reporters have a report to read."""
-    app = server.app()
-    with app.app_context():
-        db = get_session()
+
+    def build(db):  # type: ignore[no-untyped-def]
         scene = build_meeting(db, reporters_count=reporters, delegates=10, on_site=on_site, **kw)
         for reporter in db.scalars(select(Reporter).where(Reporter.meeting_id == scene.meeting_id)):
             reporter.report_text = f"{reporter.name}的述职报告。\n一年来的工作如下。"
         if agenda_built:
             agenda.build_agenda(db, meetings.get_meeting(db, scene.meeting_id))
-        db.commit()
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene
+        return scene
 
-
-def change_db(server, action) -> None:  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        db = get_session()
-        action(db)
-        db.commit()
-    app.extensions["sanshu.db"].engine.dispose()
+    return in_server(server, build)
 
 
 def code_of(server, secret: str) -> str:  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        code = get_session().scalar(select(BallotToken.code).where(BallotToken.secret == secret))
-    app.extensions["sanshu.db"].engine.dispose()
-    return str(code)
+    return str(
+        in_server(
+            server,
+            lambda db: db.scalar(select(BallotToken.code).where(BallotToken.secret == secret)),
+        )
+    )
 
 
 def item_ids(server, meeting_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """The agenda's item ids by kind (the first of each kind)."""
-    app = server.app()
-    with app.app_context():
-        db = get_session()
-        items = agenda.list_items(db, meetings.get_meeting(db, meeting_id))
+
+    def look(db):  # type: ignore[no-untyped-def]
         found: dict[str, int] = {}
-        for item in items:
+        for item in agenda.list_items(db, meetings.get_meeting(db, meeting_id)):
             found.setdefault(item.kind, item.id)
-    app.extensions["sanshu.db"].engine.dispose()
-    return found
+        return found
+
+    return in_server(server, look)
 
 
 class Console:
@@ -115,18 +84,24 @@ class Console:
         return ack
 
     def seal(self) -> None:
-        page = self.http.get(f"{self.server.base_url}/meetings/{self.meeting_id}").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token
-        response = self.http.post(
-            f"{self.server.base_url}/meetings/{self.meeting_id}/status",
-            data={"status": "closed", "csrf_token": token.group(1)},
-            allow_redirects=False,
-        )
-        assert response.status_code == 302
+        seal_meeting(self.server, self.meeting_id, self.http)
+
+    def go_to(self, kind: str) -> None:
+        """Jump the agenda to the first item of this kind."""
+        self.emit("agenda_goto", {"item": item_ids(self.server, self.meeting_id)[kind], "phase": 0})
 
     def close(self) -> None:
         self.client.disconnect()
+
+
+def first_report(server, reporters: int):  # type: ignore[no-untyped-def]
+    """A meeting (two reporters on site) started and at 述职人001's report, and the console
+    that drives it."""
+    scene = setup(server, reporters=reporters, on_site=2, open_round=False, agenda_built=True)
+    console = Console(server, scene.meeting_id)
+    console.emit("agenda_start")
+    console.emit("agenda_next")
+    return scene, console
 
 
 def open_phone(browser, server, secret: str):  # type: ignore[no-untyped-def]
@@ -134,15 +109,6 @@ def open_phone(browser, server, secret: str):  # type: ignore[no-untyped-def]
     page = context.new_page()
     page.goto(f"{server.base_url}/b/{secret}")
     return page
-
-
-def wait_text(page, selector: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    wait_until(
-        page,
-        "([sel, frag]) => { const el = document.querySelector(sel);"
-        " return !!el && el.offsetParent !== null && el.innerText.indexOf(frag) >= 0; }",
-        arg=[selector, fragment],
-    )
 
 
 def in_view(page, selector: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -192,10 +158,6 @@ def line_ends(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
     )
 
 
-def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def fill(page, reporters: range, grade: int = FAIR) -> None:  # type: ignore[no-untyped-def]
     """Answer every line of these reporters (0-based) with the same grade."""
     for index in reporters:
@@ -232,7 +194,7 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     assert "还有 1 名述职对象未评完" in phone.inner_text("#sheet-error")
     assert "已评 20/21" in phone.inner_text("#progress")
     no_horizontal_scroll(phone)
-    shot(phone, "refused_21")
+    shoot(phone, "phone/refused_21")
 
     # answering the line clears its mark at once
     card.locator(".line").nth(LINES - 1).locator(".choice").nth(FAIR).click()
@@ -253,7 +215,7 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     in_view(phone, f"#rep-{first_top} .line.overall.fault")
     assert phone.locator("#sheet .reporter.fault").count() == 7
     assert phone.locator("#confirm").count() == 0  # nothing was sent
-    shot(phone, "refused_quota")
+    shoot(phone, "phone/refused_quota")
     phone.context.close()
 
 
@@ -271,7 +233,7 @@ def test_a_long_ballot_has_a_jump_list_with_done_marks(browser, live_server):
         box = buttons.nth(i).bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44
     no_horizontal_scroll(phone)
-    shot(phone, "jump_list")
+    shoot(phone, "phone/jump_list")
     # the 18th reporter, one tap away
     buttons.nth(17).click()
     assert phone.locator("#jump").is_hidden()
@@ -309,20 +271,20 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     wait_text(idle, "#now", "正在发言：机关党组书记 李清")
     assert in_view(idle, "#now a.report-button")["height"] >= 44
     no_horizontal_scroll(idle)
-    shot(idle, "comment_phase")
+    shoot(idle, "phone/comment_phase")
     idle.click("#now a.report-button")
     idle.wait_for_selector("h1")
     assert "述职人001的述职报告" in idle.inner_text("main")
     assert in_view(idle, "a.back")["height"] >= 44
     no_horizontal_scroll(idle)
-    shot(idle, "report_in_comment_phase")
+    shoot(idle, "phone/report_in_comment_phase")
     idle.go_back()
 
     console.emit("agenda_next")
     wait_text(idle, "#now", "询问环节")
     wait_text(idle, "#now", "下一位：述职人002 述职")
     in_view(idle, "#now a.report-button")
-    shot(idle, "inquiry_phase")
+    shoot(idle, "phone/inquiry_phase")
 
     # a round for 述职人001 opens from the console; one phone votes, the other does not
     opened = console.emit("open_round", {"reporters": [scene.reporter_ids[0]]})
@@ -345,7 +307,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     console.emit("agenda_next")  # 述职人002: the next speaker talks
     wait_text(voter, "#now", "正在进行：述职人002 述职")
     assert "本轮测评已结束" not in voter.inner_text("body")
-    shot(voter, "next_speaker")
+    shoot(voter, "phone/next_speaker")
 
     # a voided round says so
     again = console.emit("open_round", {"reporters": [scene.reporter_ids[1]]})
@@ -358,10 +320,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
 
 
 def test_the_countdown_and_the_offline_notice_stay_on_the_screen(browser, live_server):
-    scene = setup(live_server, reporters=3, on_site=2, open_round=False, agenda_built=True)
-    console = Console(live_server, scene.meeting_id)
-    console.emit("agenda_start")
-    console.emit("agenda_next")
+    scene, console = first_report(live_server, reporters=3)
     for _ in range(2):  # a long phase: more than 100 minutes left
         console.emit("timer", {"action": "add", "seconds": 60 * 60})
     phone = open_phone(browser, live_server, scene.secrets[0])
@@ -381,7 +340,7 @@ def test_the_countdown_and_the_offline_notice_stay_on_the_screen(browser, live_s
     assert len(ends) >= 2 and all(end in "，。：；、" for end in ends), ends
     assert "已断开" in phone.inner_text("#connection")
     no_horizontal_scroll(phone)
-    shot(phone, "offline")
+    shoot(phone, "phone/offline")
     phone.context.set_offline(False)
     wait_until(phone, "document.getElementById('offline').hidden", timeout=30000)
     console.close()
@@ -395,7 +354,7 @@ def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
         scoring_round = db.get(ScoringRound, scene.round_id)
         scoring_round.rehearsal = True
 
-    change_db(live_server, rehearse)
+    in_server(live_server, rehearse)
     phone = open_phone(browser, live_server, scene.secrets[0])
     phone.wait_for_selector("#sheet .reporter")
     in_view(phone, "#sheet-rehearsal")
@@ -408,7 +367,7 @@ def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
     phone.wait_for_selector("#panel-done .ok")
     assert "试测：本轮不计入结果" in phone.inner_text("#panel-done")
     in_view(phone, "#panel-done .rehearsal")
-    shot(phone, "rehearsal_done")
+    shoot(phone, "phone/rehearsal_done")
 
     # closing wipes the rehearsal; the real round that follows may get the same id
     # (SQLite gives the highest id again): the phone shows a fresh sheet, not the practice
@@ -420,7 +379,7 @@ def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
         meeting = meetings.get_meeting(db, scene.meeting_id)
         found["id"] = rounds.open_round(db, meeting, scene.reporter_ids).id
 
-    change_db(live_server, wipe_and_open)
+    in_server(live_server, wipe_and_open)
     assert found["id"] == scene.round_id  # the case this guards against
     console = Console(live_server, scene.meeting_id)
     console.emit("speaker", {"name": "李清", "role": ""})  # any change pushes the snapshots
@@ -433,10 +392,7 @@ def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
 
 
 def test_after_sealing_the_phone_says_the_meeting_is_over(browser, live_server):
-    scene = setup(live_server, reporters=2, on_site=2, agenda_built=True, open_round=False)
-    console = Console(live_server, scene.meeting_id)
-    console.emit("agenda_start")
-    console.emit("agenda_next")
+    scene, console = first_report(live_server, reporters=2)
     phone = open_phone(browser, live_server, scene.secrets[0])
     wait_text(phone, "#now", "述职人001")
     assert phone.locator("#now-clock").is_visible()
@@ -456,7 +412,7 @@ def test_after_sealing_the_phone_says_the_meeting_is_over(browser, live_server):
     assert phone.locator("#now-clock").count() == 0  # no countdown running on
     assert phone.locator("#now").is_hidden()
     assert phone.locator("#bar").is_hidden()
-    shot(phone, "sealed")
+    shoot(phone, "phone/sealed")
 
     # opening the slip again, or reloading the page: the same calm message
     again = phone.context.new_page()
@@ -476,14 +432,19 @@ def test_after_sealing_the_phone_says_the_meeting_is_over(browser, live_server):
     phone.context.close()
 
 
+def agenda_at(browser, server, reporters: int, kind: str, shown: str):  # type: ignore[no-untyped-def]
+    """A meeting (one reporter on site) whose agenda stands at its first ``kind`` item, the
+    console driving it, and a phone showing ``shown`` in the "now" card."""
+    scene = setup(server, reporters=reporters, on_site=1, open_round=False, agenda_built=True)
+    console = Console(server, scene.meeting_id)
+    console.go_to(kind)
+    phone = open_phone(browser, server, scene.secrets[0])
+    wait_text(phone, "#now", shown)
+    return console, phone
+
+
 def test_the_written_reports_can_be_read_while_they_are_announced(browser, live_server):
-    scene = setup(live_server, reporters=4, on_site=1, open_round=False, agenda_built=True)
-    console = Console(live_server, scene.meeting_id)
-    console.emit(
-        "agenda_goto", {"item": item_ids(live_server, scene.meeting_id)["written"], "phase": 0}
-    )
-    phone = open_phone(browser, live_server, scene.secrets[0])
-    wait_text(phone, "#now", "阅读书面述职报告（3 份）")
+    console, phone = agenda_at(browser, live_server, 4, "written", "阅读书面述职报告（3 份）")
     phone.click("#now details.written summary")
     links = phone.locator("#now details.written a.report-button")
     assert links.count() == 3
@@ -492,7 +453,7 @@ def test_the_written_reports_can_be_read_while_they_are_announced(browser, live_
         assert box and box["height"] >= 44
     in_view(phone, "#now details.written li:last-child a")
     no_horizontal_scroll(phone)
-    shot(phone, "written_phase")
+    shoot(phone, "phone/written_phase")
     links.nth(2).click()
     assert "述职人004的述职报告" in phone.inner_text("main")
     console.close()
@@ -500,13 +461,7 @@ def test_the_written_reports_can_be_read_while_they_are_announced(browser, live_
 
 
 def test_when_the_agenda_is_done_the_phone_thanks_and_counts_down_nothing(browser, live_server):
-    scene = setup(live_server, reporters=2, on_site=1, open_round=False, agenda_built=True)
-    console = Console(live_server, scene.meeting_id)
-    console.emit(
-        "agenda_goto", {"item": item_ids(live_server, scene.meeting_id)["closing"], "phase": 0}
-    )
-    phone = open_phone(browser, live_server, scene.secrets[0])
-    wait_text(phone, "#now", "正在进行：")
+    console, phone = agenda_at(browser, live_server, 2, "closing", "正在进行：")
     assert phone.locator("#now-clock").is_visible()
     console.emit("agenda_next")
     wait_text(phone, "#panel-status", "会议议程已全部进行完毕，感谢您的参与")

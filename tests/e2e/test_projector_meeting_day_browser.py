@@ -9,14 +9,19 @@ import re
 import pytest
 
 from meeting import agenda, inquiries, snapshots
-from meeting.db import get_session
 from meeting.meetings import get_meeting
 from tests.builders import build_meeting
+from tests.e2e.screens import (
+    PROJECTOR,
+    in_server,
+    in_viewport,
+    no_horizontal_scroll,
+    seal_meeting,
+    shoot,
+)
 from tests.helpers import wait_until
 
 T0 = 1_700_000_000_000
-PROJECTOR = {"width": 1920, "height": 1080}
-SHOTS = "/work/shots/console/"
 CLOCK = re.compile(r"^-?\d\d:\d\d$")
 
 
@@ -48,9 +53,8 @@ def test_answer_countdown_sets_the_phase_aside_and_gives_it_back(db, make_meetin
 
 def make_scene(server, asking: bool = False, phase: str = "inquiry"):  # type: ignore[no-untyped-def]
     """An agenda standing in the first report's ``phase``, optionally with a question asked."""
-    app = server.app()
-    with app.app_context():
-        session = get_session()
+
+    def build(session):  # type: ignore[no-untyped-def]
         scene = build_meeting(
             session, reporters_count=21, delegates=80, on_site=4, open_round=False
         )
@@ -77,28 +81,16 @@ def make_scene(server, asking: bool = False, phase: str = "inquiry"):  # type: i
                 "",
             )
             inquiries.mark_asking(session, meeting, first.id, now)
-        session.commit()
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene
+        return scene
+
+    return in_server(server, build)
 
 
 def projector(browser, server, scene):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=PROJECTOR)
+    context = browser.new_context(**PROJECTOR)
     page = context.new_page()
     page.goto(f"{server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
     return context, page
-
-
-def in_viewport(page, selector: str) -> None:  # type: ignore[no-untyped-def]
-    box = page.locator(selector).bounding_box()
-    assert box is not None, f"{selector} is not drawn"
-    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
-    assert box["x"] + box["width"] <= PROJECTOR["width"], (selector, box)
-    assert box["y"] + box["height"] <= PROJECTOR["height"], (selector, box)
-
-
-def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def wait_clock(page, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -125,33 +117,30 @@ def test_inquiry_shows_the_answer_time_and_the_phase_time(browser, live_server):
     for selector in (".question-now", "#countdown", "#phase-countdown", ".queue li"):
         in_viewport(page, selector)
     no_horizontal_scroll(page)
-    page.screenshot(path=SHOTS + "projector_inquiry.png")
+    shoot(page, "projector/inquiry")
     context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.server
-def test_inquiry_without_a_question_shows_the_phase_time_labelled(browser, live_server):
-    scene = make_scene(live_server)
+@pytest.mark.parametrize(
+    ("phase", "label", "left", "beside"),
+    [
+        ("inquiry", "环节剩余", ("09:", "10:"), []),  # no question asked: the 10-minute phase
+        ("scoring", "测评剩余", ("04:", "05:"), [".turnout .row.total"]),  # 5 minutes
+    ],
+)
+def test_the_phase_time_is_the_one_clock_labelled_in_view(  # type: ignore[no-untyped-def]
+    browser, live_server, phase, label, left, beside
+):
+    scene = make_scene(live_server, phase=phase)
     context, page = projector(browser, live_server, scene)
-    phase = wait_clock(page, "#countdown")
-    assert phase.startswith(("09:", "10:"))
-    assert page.locator(".timer-label").all_inner_texts() == ["环节剩余"]
-    in_viewport(page, "#countdown")
-    context.close()
-
-
-@pytest.mark.browser
-@pytest.mark.server
-def test_scoring_shows_the_scoring_time_beside_the_turnout(browser, live_server):
-    scene = make_scene(live_server, phase="scoring")
-    context, page = projector(browser, live_server, scene)
-    page.wait_for_selector(".turnout .row.total")
-    left = wait_clock(page, "#countdown")
-    assert left.startswith(("04:", "05:"))
-    assert page.locator(".timer-label").all_inner_texts() == ["测评剩余"]
-    in_viewport(page, "#countdown")
-    in_viewport(page, ".turnout .row.total")
+    for selector in beside:
+        page.wait_for_selector(selector)
+    assert wait_clock(page, "#countdown").startswith(left)
+    assert page.locator(".timer-label").all_inner_texts() == [label]
+    for selector in ["#countdown", *beside]:
+        in_viewport(page, selector)
     no_horizontal_scroll(page)
     context.close()
 
@@ -164,21 +153,13 @@ def test_sealed_meeting_ends_calmly_on_the_projector(browser, live_server):
     wait_clock(page, "#countdown")
     assert page.locator(".join img").is_visible()
     # the organiser closes (seals) the meeting: the projector follows without a reload
-    web = live_server.login()
-    overview = web.get(f"{live_server.base_url}/meetings/{scene.meeting_id}").text
-    token = overview.split('name="csrf_token" value="')[1].split('"')[0]
-    response = web.post(
-        f"{live_server.base_url}/meetings/{scene.meeting_id}/status",
-        data={"status": "closed", "csrf_token": token},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302
+    seal_meeting(live_server, scene.meeting_id)
     wait_until(page, "document.getElementById('main').innerText.indexOf('本次会议已结束') >= 0")
     in_viewport(page, ".neutral.over p:first-child")
     assert page.locator("#countdown").count() == 0
     assert not page.locator(".join").is_visible()  # no join code for slips that no longer work
     no_horizontal_scroll(page)
-    page.screenshot(path=SHOTS + "projector_sealed.png")
+    shoot(page, "projector/sealed")
     # and so it stays after a reload
     page.reload()
     page.wait_for_selector(".neutral.over")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from meeting.db import get_session
 from meeting.models import Ballot
-from tests.builders import build_meeting
+from tests.e2e.screens import in_server
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -15,20 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
-def make_scene(server, **kw):  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        scene = build_meeting(get_session(), **kw)
-    app.extensions["sanshu.db"].engine.dispose()
-    return scene
-
-
 def ballots_of(server) -> list[Ballot]:  # type: ignore[no-untyped-def]
-    app = server.app()
-    with app.app_context():
-        rows = list(get_session().scalars(select(Ballot)))
-    app.extensions["sanshu.db"].engine.dispose()
-    return rows
+    return in_server(server, lambda session: list(session.scalars(select(Ballot))))
 
 
 def fill_sheet(phone, reporters: int, lines_per_reporter: int) -> None:
@@ -42,7 +29,7 @@ def fill_sheet(phone, reporters: int, lines_per_reporter: int) -> None:
 
 
 def test_phone_scores_projector_follows_organiser_closes(browser, live_server, organiser_page):
-    scene = make_scene(live_server, reporters_count=3, delegates=10, open_round=False)
+    scene = live_server.scene(reporters_count=3, delegates=10, open_round=False)
     console = organiser_page
     console.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/console")
     console.click("button[data-pick=all]")
@@ -98,7 +85,7 @@ def test_phone_scores_projector_follows_organiser_closes(browser, live_server, o
 
 
 def test_a_ballot_changed_on_a_second_device_shows_on_the_first(browser, live_server):
-    scene = make_scene(live_server, reporters_count=2, delegates=5)
+    scene = live_server.scene(reporters_count=2, delegates=5)
     link = f"{live_server.base_url}/b/{scene.secrets[2]}"
     first_context, second_context = browser.new_context(**PHONE), browser.new_context(**PHONE)
     first, second = first_context.new_page(), second_context.new_page()
@@ -132,7 +119,7 @@ def test_a_ballot_changed_on_a_second_device_shows_on_the_first(browser, live_se
 
 
 def test_phone_offline_keeps_the_ballot_and_sends_it_when_back(browser, live_server):
-    scene = make_scene(live_server, reporters_count=2, delegates=5)
+    scene = live_server.scene(reporters_count=2, delegates=5)
     context = browser.new_context(**PHONE)
     phone = context.new_page()
     phone.goto(f"{live_server.base_url}/b/{scene.secrets[1]}")

@@ -3,124 +3,62 @@ organiser's laptop (1366x768), a phone in WeChat (360x640), the projector (1920x
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from meeting import tokens
-from meeting.db import get_session
 from meeting.models import Meeting
+from tests.e2e.screens import PHONE, PROJECTOR, in_server, in_viewport, no_horizontal_scroll, shoot
 from tests.helpers import wait_until
-from tests.live_server import ORGANISER
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
-WECHAT_UA = (
-    "Mozilla/5.0 (Linux; Android 10; V1938T) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Version/4.0 Chrome/89.0.4389.72 MQQBrowser/6.2 TBS/046011 Mobile Safari/537.36 "
-    "MicroMessenger/8.0.30.2260(0x28001E3B) WeChat/arm64 Weixin NetType/WIFI "
-    "Language/zh_CN ABI/arm64"
-)
-PHONE = {
-    "viewport": {"width": 360, "height": 640},
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": WECHAT_UA,
-}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-SHOTS = Path("/work/shots/venue")
 SPARE_MESSAGE = "这是备用测评码，尚未启用。请交会务人员登记后使用。"
 
 
-def shoot(page, name: str, full_page: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Keep a screenshot to look at when the folder exists (a developer's machine)."""
-    if SHOTS.is_dir():
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-
-
-def no_horizontal_scroll(page) -> bool:  # type: ignore[no-untyped-def]
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
-
-
-def in_viewport(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
-    """The element is shown (not hidden) and wholly inside the visible window."""
-    locator = page.locator(selector)
-    if not locator.is_visible():
-        return False
-    box = locator.bounding_box()
-    size = page.viewport_size
-    return bool(
-        box
-        and box["x"] >= 0
-        and box["y"] >= 0
-        and box["x"] + box["width"] <= size["width"]
-        and box["y"] + box["height"] <= size["height"]
-    )
-
-
-def log_in(browser, server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(**LAPTOP)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(server.base_url + "/login")
-    page.fill("input[name=username]", ORGANISER[0])
-    page.fill("input[name=password]", ORGANISER[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/meetings")
-    return context, page
-
-
-def with_app(server, work):  # type: ignore[no-untyped-def]
-    app = server.app()
-    try:
-        with app.app_context():
-            return work(get_session())
-    finally:
-        app.extensions["sanshu.db"].engine.dispose()
-
-
-def test_a_refused_address_is_shown_beside_the_field_and_keeps_the_text(browser, live_server):
+def test_a_refused_address_is_shown_beside_the_field_and_keeps_the_text(
+    browser, live_server, laptop
+):
     scene = live_server.scene(reporters_count=3, delegates=10, open_round=False)
-    context, page = log_in(browser, live_server)
+    page = laptop
     page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/tokens")
-    assert in_viewport(page, "#phone-address")
+    in_viewport(page, "#phone-address")
     assert page.inner_text("#phone-address") == live_server.base_url  # PUBLIC_URL of the server
     page.fill("#address-typed", "ftp://192.168.1.5/j")
     assert page.is_checked("#address-typed-choice")  # typing picks "other address"
     page.click("button:has-text('保存地址')")
     page.wait_for_selector("#address-error")
-    assert in_viewport(page, "#address-error") and in_viewport(page, "#address-typed")
+    in_viewport(page, "#address-error")
+    in_viewport(page, "#address-typed")
     assert "请按 http://192.168.1.20:5000 的格式填写地址" in page.inner_text("#address-error")
     field = page.locator("#address-typed").bounding_box()
     error = page.locator("#address-error").bounding_box()
     assert field and error and 0 <= error["y"] - (field["y"] + field["height"]) < 60
     assert page.input_value("#address-typed") == "ftp://192.168.1.5/j"
-    assert no_horizontal_scroll(page)
-    shoot(page, "address_refused_1366")
+    no_horizontal_scroll(page)
+    shoot(page, "venue/address_refused_1366")
 
     page.fill("#address-typed", "192.168.77.5:5000")
     page.click("button:has-text('保存地址')")
     page.wait_for_selector("text=手机访问地址已保存")
     assert page.inner_text("#phone-address") == "http://192.168.77.5:5000"
-    assert in_viewport(page, "#phone-address")
+    in_viewport(page, "#phone-address")
     # the projector's join address follows
     screen = browser.new_context(**PROJECTOR).new_page()
     screen.goto(f"{live_server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
     assert "http://192.168.77.5:5000/j" in screen.content()
-    context.close()
 
 
-def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, live_server):
+def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, live_server, laptop):
     scene = live_server.scene(reporters_count=3, delegates=10, open_round=False)
-    context, page = log_in(browser, live_server)
+    page = laptop
     page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/preflight")
     assert page.get_attribute("#check-reach", "data-state") == "wait"
     assert page.get_attribute("#check-screen", "data-state") == "bad"
     wait_until(page, "document.querySelector('#preflight-summary').textContent.indexOf('1') >= 0")
     assert "需要处理" in page.inner_text("#preflight-summary")  # the projector is missing
-    assert in_viewport(page, "#reach-qr") and in_viewport(page, "#check-reach .check-state")
-    assert no_horizontal_scroll(page)
+    in_viewport(page, "#reach-qr")
+    in_viewport(page, "#check-reach .check-state")
+    no_horizontal_scroll(page)
     wait_until(page, "document.querySelector('#check-clock').dataset.state !== 'wait'")
     assert page.get_attribute("#check-clock", "data-state") == "ok"
     assert page.get_attribute("#check-database", "data-state") == "ok"
@@ -129,9 +67,10 @@ def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, l
 
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(page.inner_text("#reach-url"))
-    assert in_viewport(phone, "#reach-ok") and "连接正常" in phone.inner_text("#reach-ok")
-    assert no_horizontal_scroll(phone)
-    shoot(phone, "reach_phone_360")
+    in_viewport(phone, "#reach-ok")
+    assert "连接正常" in phone.inner_text("#reach-ok")
+    no_horizontal_scroll(phone)
+    shoot(phone, "venue/reach_phone_360")
     wait_until(page, "document.querySelector('#check-reach').dataset.state === 'ok'")
     assert "有手机打开了测试页" in page.inner_text("#check-reach")
 
@@ -146,16 +85,15 @@ def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, l
     for row in ("reach", "clock", "disk", "workers", "database", "slips", "screen"):
         assert page.get_attribute(f"#check-{row}", "data-state") == "ok", row
     page.locator("#check-print").scroll_into_view_if_needed()
-    assert in_viewport(page, "#test-print")
+    in_viewport(page, "#test-print")
     page.evaluate("window.scrollTo(0, 0)")
-    assert in_viewport(page, "#preflight-summary")
+    in_viewport(page, "#preflight-summary")
     assert "全部检查通过" in page.inner_text("#preflight-summary")
-    shoot(page, "preflight_green_1366")
-    shoot(page, "preflight_green_1366_full", full_page=True)
-    context.close()
+    shoot(page, "venue/preflight_green_1366")
+    shoot(page, "venue/preflight_green_1366_full", full_page=True)
 
 
-def test_a_spare_slip_cannot_vote_until_it_is_handed_out(browser, live_server):
+def test_a_spare_slip_cannot_vote_until_it_is_handed_out(browser, live_server, laptop):
     scene = live_server.scene(reporters_count=3, delegates=10, open_round=False)
 
     def make_spares(db):  # type: ignore[no-untyped-def]
@@ -164,14 +102,15 @@ def test_a_spare_slip_cannot_vote_until_it_is_handed_out(browser, live_server):
         db.commit()
         return [(t.id, t.secret, t.serial) for t in made]
 
-    (spare_id, secret, serial), _second = with_app(live_server, make_spares)
+    (spare_id, secret, serial), _second = in_server(live_server, make_spares)
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(f"{live_server.base_url}/b/{secret}")
     assert SPARE_MESSAGE in phone.inner_text("body")
-    assert in_viewport(phone, "[role=alert]") and no_horizontal_scroll(phone)
-    shoot(phone, "spare_refused_360")
+    in_viewport(phone, "[role=alert]")
+    no_horizontal_scroll(phone)
+    shoot(phone, "venue/spare_refused_360")
 
-    context, page = log_in(browser, live_server)
+    page = laptop
     page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/tokens")
     assert "剩余 2 张" in page.inner_text("#spare-count")
     # a hand-out without its target: the reason shows beside the form, in view
@@ -179,10 +118,11 @@ def test_a_spare_slip_cannot_vote_until_it_is_handed_out(browser, live_server):
     page.check("input[name=mode][value=lost]")
     page.click("#hand-out button[type=submit]")
     page.wait_for_selector("#hand-out-error")
-    assert in_viewport(page, "#hand-out-error") and in_viewport(page, "#hand-out button")
+    in_viewport(page, "#hand-out-error")
+    in_viewport(page, "#hand-out button")
     assert "请选择它所替换的遗失票" in page.inner_text("#hand-out-error")
-    assert no_horizontal_scroll(page)
-    shoot(page, "hand_out_refused_1366")
+    no_horizontal_scroll(page)
+    shoot(page, "venue/hand_out_refused_1366")
     page.select_option("#hand-out-spare", str(spare_id))
     page.check("input[name=mode][value=category]")
     page.select_option("#hand-out-category", index=2)
@@ -193,4 +133,3 @@ def test_a_spare_slip_cannot_vote_until_it_is_handed_out(browser, live_server):
     phone.goto(f"{live_server.base_url}/b/{secret}")
     phone.wait_for_url("**/d")
     assert SPARE_MESSAGE not in phone.inner_text("body")
-    context.close()

@@ -2,8 +2,10 @@
 
 import io
 import re
+from typing import NamedTuple
 from urllib.parse import quote
 
+import pytest
 from openpyxl import load_workbook
 
 from meeting import reporters
@@ -83,36 +85,6 @@ def test_weights_typed_as_fractions_are_saved_as_percent(admin_client, make_meet
     assert weights == [30, 20, 10, 20, 20]
 
 
-def test_a_refused_new_category_keeps_its_name_and_weight(admin_client, make_meeting, db):
-    meeting = make_meeting(slips=None)
-    html = page(
-        admin_client.post(
-            f"/meetings/{meeting.id}/categories/add",
-            data={"name": "列席人员", "weight": "百分之十", "may_inquire": "1"},
-        )
-    )
-    assert "“列席人员”的权重不是数字" in error_after(html, "weight")
-    assert 'value="列席人员"' in html and 'value="百分之十"' in html
-    assert db.query(Category).filter_by(meeting_id=meeting.id, name="列席人员").count() == 0
-
-
-def test_a_refused_reporter_keeps_what_was_typed(admin_client, make_meeting, db):
-    meeting = make_meeting(slips=None)
-    form = {
-        "name": "新同志",
-        "title": "副主任",
-        "unit": "研究室",
-        "on_site": "1",
-        "component_c1": "九十",
-    }
-    html = page(admin_client.post(f"/meetings/{meeting.id}/reporters/add", data=form))
-    assert "日常考核 不是数字" in error_after(html, "component_c1")
-    for value in ("新同志", "副主任", "研究室", "九十"):
-        assert f'value="{value}"' in html
-    assert re.search(r'<option value="1" selected>', html)
-    assert db.query(Reporter).filter_by(name="新同志").count() == 0
-
-
 def test_editing_a_reporter_to_a_taken_name_shows_the_reason_beside_the_name(
     admin_client, make_meeting, db
 ):
@@ -126,34 +98,89 @@ def test_editing_a_reporter_to_a_taken_name_shows_the_reason_beside_the_name(
     assert db.get(Reporter, first.id).title == "书记"
 
 
-def test_a_refused_meeting_keeps_what_was_typed_and_points_at_the_year(admin_client, db):
-    form = {
-        "title": "年度述职评议",
-        "organ_name": "机关党组",
-        "year": "1999",
-        "preset": "democratic",
-    }
-    html = page(admin_client.post("/meetings/new", data=form))
-    assert "2000" in error_after(html, "year")
-    assert 'value="年度述职评议"' in html and 'value="1999"' in html
-    assert re.search(r'<option value="democratic" selected>', html)
-    assert db.query(Meeting).count() == 0
+class Refusal(NamedTuple):
+    """A form the server refuses: where it goes, what is typed, the field named with the
+    reason, the typed values that must come back, and what must not have been stored."""
+
+    url: str  # "{id}": the meeting's
+    form: dict[str, str]
+    field: str
+    reason: str
+    kept: list[str]
+    selected: str | None = None  # the <option> still chosen
+    unsaved: tuple[type, dict[str, str]] | None = None  # (model, filter): no such row
 
 
-def test_an_unreadable_scheme_field_is_named_and_nothing_typed_is_lost(admin_client, make_meeting):
+REFUSALS = {
+    "new-category": Refusal(
+        url="/meetings/{id}/categories/add",
+        form={"name": "列席人员", "weight": "百分之十", "may_inquire": "1"},
+        field="weight",
+        reason="“列席人员”的权重不是数字",
+        kept=["列席人员", "百分之十"],
+        unsaved=(Category, {"name": "列席人员"}),
+    ),
+    "new-reporter": Refusal(
+        url="/meetings/{id}/reporters/add",
+        form={
+            "name": "新同志",
+            "title": "副主任",
+            "unit": "研究室",
+            "on_site": "1",
+            "component_c1": "九十",
+        },
+        field="component_c1",
+        reason="日常考核 不是数字",
+        kept=["新同志", "副主任", "研究室", "九十"],
+        selected="1",
+        unsaved=(Reporter, {"name": "新同志"}),
+    ),
+    "new-meeting": Refusal(
+        url="/meetings/new",
+        form={
+            "title": "年度述职评议",
+            "organ_name": "机关党组",
+            "year": "1999",
+            "preset": "democratic",
+        },
+        field="year",
+        reason="2000",
+        kept=["年度述职评议", "1999"],
+        selected="democratic",
+        unsaved=(Meeting, {"title": "年度述职评议"}),
+    ),
+    "scheme": Refusal(
+        url="/meetings/{id}/scheme",
+        form={
+            "name": "我的方案",
+            "mode": "grade",
+            "scale": "好=100, 较好",
+            "dimensions": "抓基层党建工作",
+            "overall": "综合评价",
+            "thresholds": "好 >= 90\n差",
+            "quorum_pct": "50",
+        },
+        field="scale",
+        reason="好=100",
+        kept=["我的方案", "好=100, 较好"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_refused_form_keeps_what_was_typed_and_names_the_field(  # type: ignore[no-untyped-def]
+    admin_client, make_meeting, db, case: Refusal
+):
     meeting = make_meeting(slips=None)
-    form = {
-        "name": "我的方案",
-        "mode": "grade",
-        "scale": "好=100, 较好",
-        "dimensions": "抓基层党建工作",
-        "overall": "综合评价",
-        "thresholds": "好 >= 90\n差",
-        "quorum_pct": "50",
-    }
-    html = page(admin_client.post(f"/meetings/{meeting.id}/scheme", data=form))
-    assert "好=100" in error_after(html, "scale")
-    assert 'value="我的方案"' in html and 'value="好=100, 较好"' in html
+    html = page(admin_client.post(case.url.format(id=meeting.id), data=case.form))
+    assert case.reason in error_after(html, case.field)
+    for value in case.kept:
+        assert f'value="{value}"' in html
+    if case.selected is not None:
+        assert re.search(rf'<option value="{case.selected}" selected>', html)
+    if case.unsaved is not None:
+        model, where = case.unsaved
+        assert db.query(model).filter_by(**where).count() == 0
 
 
 def test_scheme_rules_are_listed_beside_the_save_button(admin_client, make_meeting):
