@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from . import errors
@@ -69,11 +69,18 @@ def meeting_for(
 
 
 def lock(session: Session, meeting: Meeting) -> None:
-    """Serialise changes to one meeting's live state (a row lock on PostgreSQL).
+    """Serialise changes to one meeting's live state: a row lock on PostgreSQL; on SQLite
+    the database's write lock, taken by a write that changes nothing.
 
-    On SQLite, writes are serialised anyway: the live server handles one event at a time
-    and holds no transaction across a yield.
+    pysqlite opens a transaction only at the first write, so reads before it see whatever
+    was committed last, and two requests could both pass a check on what they read (two
+    staff handing out spares for one lost slip). Writing first makes the second wait for
+    the first to commit, and every read after the lock sees the latest rows. Callers
+    refresh what they check after this call.
     """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE meeting SET id = id WHERE id = :id"), {"id": meeting.id})
+        return
     session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
 
 

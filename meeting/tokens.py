@@ -166,8 +166,9 @@ def hand_out_spare(
     """
     meeting = session.get(Meeting, spare.meeting_id)
     assert meeting is not None
-    ensure_not_sealed(meeting)
     lock(session, meeting)  # two staff handing out the same spare: one wins
+    session.refresh(meeting)
+    ensure_not_sealed(meeting)
     session.refresh(spare)
     if lost is not None:
         session.refresh(lost)
@@ -235,7 +236,10 @@ def revoke_token(
     """
     meeting = session.get(Meeting, token.meeting_id)
     assert meeting is not None
+    lock(session, meeting)  # two staff revoking the same slip: one replacement, not two
+    session.refresh(meeting)
     ensure_not_sealed(meeting)
+    session.refresh(token)
     if token.status == REVOKED:
         raise errors.Conflict(_l("This slip has been revoked already."))
     token.status = REVOKED

@@ -440,3 +440,72 @@ def test_a_clerk_sees_the_preflight_check_but_not_the_address_form(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'id="check-reach"' in text and 'id="address-typed"' not in text
+
+
+def _race(app, count: int, work) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run ``work(session, n)`` in ``count`` threads at once, each with its own session
+    (two staff at two laptops); the outcome of each: "ok" or the refusal's class."""
+    import threading
+
+    from meeting.errors import DomainError
+
+    start = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def one(n: int) -> None:
+        with app.app_context():
+            session = app.extensions["sanshu.db"].sessionmaker()
+            try:
+                prepared = work(session, n, None)
+                start.wait()
+                work(session, n, prepared)
+                session.commit()
+                outcomes.append("ok")
+            except DomainError as exc:
+                session.rollback()
+                outcomes.append(type(exc).__name__)
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+def test_two_staff_handing_out_spares_for_one_lost_slip_at_once_issue_one(app, db, live_meeting):
+    from meeting.models import BallotToken
+
+    lost_id = tokens.list_tokens(db, live_meeting)[0].id
+    spare_ids = [t.id for t in tokens.generate_spares(db, live_meeting, 4)]
+    db.commit()
+
+    def hand_out(session, n, prepared):  # type: ignore[no-untyped-def]
+        if prepared is None:  # both pages were loaded before either clicked
+            return session.get(BallotToken, spare_ids[n]), session.get(BallotToken, lost_id)
+        tokens.hand_out_spare(session, prepared[0], lost=prepared[1])
+
+    outcomes = _race(app, 4, hand_out)
+    assert sorted(outcomes) == ["Conflict"] * 3 + ["ok"], outcomes
+    db.expire_all()
+    replacements = db.scalars(select(BallotToken).where(BallotToken.replaces_id == lost_id)).all()
+    assert len(replacements) == 1 and replacements[0].status == ACTIVE
+
+
+def test_two_staff_revoking_one_slip_at_once_issue_one_replacement(app, db, live_meeting):
+    from meeting.models import BallotToken
+
+    lost_id = tokens.list_tokens(db, live_meeting)[0].id
+    db.commit()
+
+    def revoke(session, _n, prepared):  # type: ignore[no-untyped-def]
+        if prepared is None:
+            return session.get(BallotToken, lost_id)
+        tokens.revoke_token(session, prepared, replace=True)
+
+    outcomes = _race(app, 4, revoke)
+    assert sorted(outcomes) == ["Conflict"] * 3 + ["ok"], outcomes
+    db.expire_all()
+    assert len(db.scalars(select(BallotToken).where(BallotToken.replaces_id == lost_id)).all()) == 1
