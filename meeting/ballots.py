@@ -160,6 +160,9 @@ class Sheet:
     names: dict[int, str]
     scheme: Scheme
     meeting_reporters: int  # for the per-meeting top-grade quota
+    # a rehearsal checks the whole quota: what a slip gave in real rounds stays unsaid (a
+    # practice ballot typed in on another device must not reveal it)
+    rehearsal: bool = False
 
 
 _sheets: dict[tuple[str, int], Sheet] = {}
@@ -182,6 +185,7 @@ def sheet_for(session: Session, round_id: int) -> Sheet:
             names={r.id: r.name for r in meeting.reporters},
             scheme=scheme_from_dict(meeting.scheme),
             meeting_reporters=len(meeting.reporters),
+            rehearsal=scoring_round.rehearsal,
         )
         if len(_sheets) >= SHEET_CACHE_SIZE:
             _sheets.clear()
@@ -357,9 +361,13 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
     quota = None
     top = None
     if sheet.scheme.top_quota_scope == QUOTA_PER_MEETING:
-        used_before = connection.execute(
-            _TOP_USED, {"meeting_id": meeting_id, "token_id": lineage[-1]}
-        ).scalar()
+        used_before = (
+            0
+            if sheet.rehearsal
+            else connection.execute(
+                _TOP_USED, {"meeting_id": meeting_id, "token_id": lineage[-1]}
+            ).scalar()
+        )
         quota = meeting_quota(sheet.scheme, sheet.meeting_reporters, used_before or 0)
         top = top_used(sheet.scheme, answers)
     problems = [

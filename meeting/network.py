@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from . import errors
-from .guards import record
+from .guards import ensure_not_sealed, record
 from .models import Meeting, Organiser
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]")
@@ -149,6 +149,12 @@ def suggestions(host_url: str, addresses: list[str] | None = None) -> list[str]:
     return found
 
 
+def _is_name(host: str) -> bool:
+    """A host name, not a number: its last label has a letter and is no hex literal."""
+    last = host.rsplit(".", 1)[-1]
+    return any(ch.isalpha() for ch in last) and not re.fullmatch(r"0x[0-9a-f]+", last, re.I)
+
+
 def _is_ipv4(host: str) -> bool:
     try:
         ipaddress.IPv4Address(host)
@@ -191,7 +197,9 @@ def clean_public_url(text: Any) -> str:
         or (port is not None and not 1 <= port <= 65535)
     ):
         raise errors.Invalid(BAD_ADDRESS)
-    if not (_is_ipv4(host) or _HOST_NAME.match(host)):
+    # a name ends in a label with a letter; all-digit or hex forms (2130706433, 0x7f000001,
+    # 0177.0.0.1) are refused unless they are a plain dotted IPv4 address
+    if not (_is_ipv4(host) or (_HOST_NAME.match(host) and _is_name(host))):
         raise errors.Invalid(BAD_ADDRESS)
     if host in LOOPBACK or host.startswith("127."):
         raise errors.Invalid(
@@ -205,14 +213,43 @@ def set_public_url(
 ) -> str:
     """Choose the address phones use for this meeting ("" = back to detection).
 
-    Refused: anything but http(s)://host[:port] (see :func:`clean_public_url`).
+    Refused: anything but http(s)://host[:port] (see :func:`clean_public_url`), a host
+    that is not this server (an organiser must not send the room's phones, and their
+    slips' secrets, to another machine; behind a reverse proxy the operator sets
+    PUBLIC_URL), and a sealed meeting.
     """
+    ensure_not_sealed(meeting)
     value = clean_public_url(text)
+    host = urlsplit(value).hostname or ""
+    if value and not points_here(host):
+        raise errors.Invalid(
+            _l(
+                "%(host)s is not an address of this server. Pick a detected address, or type a name the venue's router points at this server; behind a reverse proxy, the operator sets PUBLIC_URL.",
+                host=host,
+            )
+        )
     if value != meeting.public_url:
         meeting.public_url = value
         record(session, meeting, organiser, "public_url", {"url": value})
         session.flush()
     return value
+
+
+def points_here(host: str) -> bool:
+    """Whether ``host`` (an IPv4 address or a name) is one of this machine's addresses."""
+    own = set(lan_addresses())
+    if _is_ipv4(host):
+        return host in own
+    return any(address in own for address in resolve(host))
+
+
+def resolve(host: str) -> list[str]:
+    """The IPv4 addresses a name stands for here (the venue router's DNS), or none."""
+    try:
+        infos = socket.getaddrinfo(host, None, socket.AF_INET)
+    except (OSError, UnicodeError):
+        return []
+    return [str(info[4][0]) for info in infos]
 
 
 def slips_out_of_date(meeting: Meeting, current: str) -> bool:

@@ -232,7 +232,13 @@ def recent_round_info(session: Session, meeting: Meeting) -> dict[str, Any] | No
     ).first()
     if recent is None:
         return None
-    return {"id": recent.id, "title": recent.title, "status": recent.status}
+    # an ended rehearsal is void too, but to the room it is simply over
+    return {
+        "id": recent.id,
+        "title": recent.title,
+        "status": recent.status,
+        "rehearsal": recent.rehearsal,
+    }
 
 
 def delegate_state(session: Session, meeting: Meeting) -> dict[str, Any]:

@@ -187,6 +187,14 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
+def _text_cell(cell: Any, value: Any) -> Any:
+    """Text stays text: a header such as a component named "=HYPERLINK(…)" (organisers
+    name components) is never written as a live formula."""
+    cell.value = str(value)
+    cell.data_type = "s"
+    return cell
+
+
 def template_xlsx(
     columns: list[tuple[str, Any, int, tuple[str, ...]]], sheet_title: str = "Sheet1"
 ) -> bytes:
@@ -206,11 +214,14 @@ def template_xlsx(
     sheet.title = sheet_title[:31]
     for index, (header, example, width, choices) in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        head = sheet.cell(row=1, column=index, value=header)
+        head = _text_cell(sheet.cell(row=1, column=index), header)
         head.font = Font(bold=True)
         head.fill = PatternFill("solid", fgColor="EEF0F3")
         head.alignment = Alignment(vertical="center")
-        sheet.cell(row=2, column=index, value=example)
+        if isinstance(example, str):
+            _text_cell(sheet.cell(row=2, column=index), example)
+        else:
+            sheet.cell(row=2, column=index, value=example)
         # CJK characters are about two columns wide in Excel's unit
         sheet.column_dimensions[letter].width = width + 2
         if choices:

@@ -223,3 +223,27 @@ def test_rehearsal_needs_slips_and_refuses_a_sealed_meeting(db, make_meeting):
     meetings.set_status(db, sealed, "closed")
     with pytest.raises(Conflict):
         rounds.open_rehearsal(db, sealed)
+
+
+def test_a_rehearsal_says_nothing_of_the_top_grades_a_slip_gave_before(db, make_meeting):
+    """Per-meeting quota: a practice ballot typed in with someone's code must not tell how
+    many top grades that slip gave in real rounds (it is checked on the whole quota)."""
+    meeting = make_meeting(status="live", reporters_count=4)
+    meeting.scheme = dict(meeting.scheme, top_quota_scope="meeting")
+    db.flush()
+    slip = tokens.list_tokens(db, meeting)[0]
+    first = rounds.open_round(db, meeting, ids(meeting)[:2])
+    limit = rounds.top_quota_limit(rounds.scheme_from_dict(meeting.scheme), 4)
+    assert limit == 1
+    vote(db, slip, first, meeting, 1, overrides={(first.reporter_ids[0], "overall"): "好"})
+    rounds.close_round(db, first)
+    rehearsal = rounds.open_rehearsal(db, meeting)
+    one_top = {(rehearsal.reporter_ids[0], "overall"): "好"}
+    receipt = vote(db, slip, rehearsal, meeting, 2, overrides=one_top)
+    assert receipt.valid, receipt.problems
+    rounds.end_rehearsal(db, rehearsal)
+    second = rounds.open_round(db, meeting, ids(meeting)[2:])
+    again = vote(
+        db, slip, second, meeting, 3, overrides={(second.reporter_ids[0], "overall"): "好"}
+    )
+    assert not again.valid  # the real quota still counts the real round

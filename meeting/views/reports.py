@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from .. import (
     archive,
     batches,
+    errors,
     exports,
     feedback,
     guards,
@@ -37,7 +38,7 @@ from .. import (
 from ..db import get_session
 from ..errors import DomainError
 from ..extensions import socketio
-from ..models import CLOSED, LIVE, Meeting, utcnow
+from ..models import CLOSED, CLOSED_ROUND, LIVE, Meeting, utcnow
 from .common import (
     PDF,
     XLSX,
@@ -182,6 +183,10 @@ def tally_pdf(meeting_id: int, round_id: int):
     meeting = load_meeting(meeting_id, guards.RUN)
     session = get_session()
     scoring_round = rounds.get_round(session, meeting, round_id)
+    if scoring_round.status != CLOSED_ROUND:
+        # it counts valid and invalid ballots: while the round is open that would pair
+        # with the console's list of who has voted
+        raise errors.Conflict(_l("The tally sheet is made when the round has closed."))
     context = archive.tally_context(session, meeting, scoring_round)
     rendered = render_pool().render("tally.html", context)
     filename = exports.filename(meeting, f"tally-{scoring_round.id}.pdf")

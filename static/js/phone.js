@@ -105,7 +105,8 @@
 
   // The round as the rules see it: with a per-meeting quota, what is left of it.
   function rulesRound(round) {
-    if (!state || state.scheme.quota_scope !== 'meeting' || round.top_quota === null || round.top_quota === undefined) { return round; }
+    // a rehearsal practises on the whole quota, as the server checks it
+    if (!state || state.scheme.quota_scope !== 'meeting' || round.rehearsal || round.top_quota === null || round.top_quota === undefined) { return round; }
     return { id: round.id, reporters: round.reporters, top_quota: Math.max(0, round.top_quota - topUsedBefore(round.id)) };
   }
 
@@ -447,7 +448,7 @@
     if (who && key === 'comment') { return Live.fmt(T.now_comment, { name: who.name }); }
     if (who && key === 'inquiry') { return Live.fmt(T.now_inquiry, { name: who.name }); }
     // a scoring phase with no round open: about to open, unless one just closed
-    if (key === 'scoring' && !state.recent_round) { return T.now_scoring; }
+    if (key === 'scoring' && (!state.recent_round || state.recent_round.rehearsal)) { return T.now_scoring; }
     return Live.fmt(T.now_item, { title: who ? who.name + ' ' + now.phase.label : (now.item.title || now.phase.label) });
   }
 
@@ -500,6 +501,7 @@
   function recentRoundText() {
     var recent = state.recent_round;
     if (!recent) { return null; }
+    if (recent.rehearsal) { return { text: T.rehearsal_over, tone: '' }; }
     if (recent.status === 'void') { return { text: Live.fmt(T.recent_void, recent), tone: 'warn' }; }
     var draft = load(recent.id);
     var mine = (me && me.ballots && me.ballots[recent.id]) || draft.receipt;

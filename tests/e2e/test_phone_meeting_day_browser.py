@@ -15,7 +15,7 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from meeting import agenda, meetings, rounds
+from meeting import agenda, meetings
 from meeting.models import BallotToken, Reporter, ScoringRound
 from tests.builders import build_meeting
 from tests.e2e.screens import PHONE, in_server, no_horizontal_scroll, seal_meeting, shoot, wait_text
@@ -369,20 +369,16 @@ def test_a_rehearsal_round_says_it_counts_nothing(browser, live_server):
     in_view(phone, "#panel-done .rehearsal")
     shoot(phone, "phone/rehearsal_done")
 
-    # closing wipes the rehearsal; the real round that follows may get the same id
-    # (SQLite gives the highest id again): the phone shows a fresh sheet, not the practice
-    found: dict[str, int] = {}
-
-    def wipe_and_open(db) -> None:  # type: ignore[no-untyped-def]
-        db.delete(db.get(ScoringRound, scene.round_id))
-        db.flush()
-        meeting = meetings.get_meeting(db, scene.meeting_id)
-        found["id"] = rounds.open_round(db, meeting, scene.reporter_ids).id
-
-    in_server(live_server, wipe_and_open)
-    assert found["id"] == scene.round_id  # the case this guards against
+    # ending the rehearsal wipes its ballots; the phone says it is over, then the real
+    # round shows a fresh sheet, never the practice answers
     console = Console(live_server, scene.meeting_id)
-    console.emit("speaker", {"name": "李清", "role": ""})  # any change pushes the snapshots
+    assert console.emit("close_round", {"round": scene.round_id})["wiped"] == 1
+    wait_text(phone, "#panel-status", "试测已结束")
+    in_view(phone, "#panel-status")
+    assert phone.locator("#panel-sheet").is_hidden()
+    shoot(phone, "phone/rehearsal_over")
+    real = console.emit("open_round", {"reporters": scene.reporter_ids})
+    assert real["round"] != scene.round_id  # the rehearsal's id is never given again
     wait_until(phone, "document.querySelectorAll('#sheet .line').length === 8")
     wait_until(phone, "document.getElementById('sheet-rehearsal').hidden")
     assert phone.locator("#sheet .line.answered").count() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from meeting import tokens
+from meeting import network, tokens
 from meeting.models import Meeting
 from tests.e2e.screens import PHONE, PROJECTOR, in_server, in_viewport, no_horizontal_scroll, shoot
 from tests.helpers import wait_until
@@ -37,15 +37,24 @@ def test_a_refused_address_is_shown_beside_the_field_and_keeps_the_text(
     no_horizontal_scroll(page)
     shoot(page, "venue/address_refused_1366")
 
-    page.fill("#address-typed", "192.168.77.5:5000")
+    # another machine is refused: phones (and their slips' secrets) stay with this server
+    page.fill("#address-typed", "203.0.113.5:5000")
+    page.click("button:has-text('保存地址')")
+    page.wait_for_selector("#address-error")
+    assert "不是本服务器的地址" in page.inner_text("#address-error")
+    in_viewport(page, "#address-error")
+    # this server's own LAN address, typed (the same machine runs the live server)
+    own = network.lan_addresses()
+    assert own, "the test machine needs a LAN address"
+    page.fill("#address-typed", f"{own[0]}:5000")
     page.click("button:has-text('保存地址')")
     page.wait_for_selector("text=手机访问地址已保存")
-    assert page.inner_text("#phone-address") == "http://192.168.77.5:5000"
+    assert page.inner_text("#phone-address") == f"http://{own[0]}:5000"
     in_viewport(page, "#phone-address")
     # the projector's join address follows
     screen = browser.new_context(**PROJECTOR).new_page()
     screen.goto(f"{live_server.base_url}/screen/{scene.meeting_id}/{scene.screen_key}")
-    assert "http://192.168.77.5:5000/j" in screen.content()
+    assert f"http://{own[0]}:5000/j" in screen.content()
 
 
 def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, live_server, laptop):

@@ -79,3 +79,15 @@ def test_print_batch_renders_every_letter(admin_client, known, tmp_path):
     for name in ("甲同志：", "乙同志：", "丙同志：", "第1页共2页"):
         assert name in text
     assert admin_client.get(f"/meetings/{known.id}/jobs/nope").status_code == 404
+
+
+def test_an_open_rounds_tally_sheet_is_refused(admin_client, db, live_meeting):
+    """The tally sheet counts valid and invalid ballots: never while the round is open."""
+    from meeting import rounds
+
+    scoring_round = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
+    db.commit()
+    response = admin_client.get(f"/meetings/{live_meeting.id}/rounds/{scoring_round.id}/tally.pdf")
+    assert response.status_code == 409
+    assert "结束后生成" in response.get_data(as_text=True)
+    assert not response.data.startswith(b"%PDF")
