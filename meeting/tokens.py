@@ -219,8 +219,8 @@ def list_tokens(session: Session, meeting: Meeting) -> list[BallotToken]:
 
 
 def get_token(session: Session, meeting: Meeting, token_id: int) -> BallotToken:
-    """A token of this meeting, or NotFound."""
-    token = session.get(BallotToken, token_id)
+    """A token of this meeting, or NotFound (also for an id no column can hold)."""
+    token = session.get(BallotToken, token_id) if is_id(token_id) else None
     if token is None or token.meeting_id != meeting.id:
         raise errors.NotFound(_l("This slip does not exist."))
     return token

@@ -563,3 +563,19 @@ def test_a_sealed_meeting_keeps_its_address(app, db, make_meeting):
     meetings.set_status(db, meeting, "closed")
     with pytest.raises(Conflict):
         network.set_public_url(db, meeting, "http://192.168.31.20:5000")
+
+
+def test_a_hand_out_with_an_impossible_slip_number_is_refused_in_chinese(
+    admin_client, db, make_meeting
+):
+    meeting = make_meeting()
+    tokens.generate_spares(db, meeting, 1)
+    db.commit()
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/tokens/hand-out",
+        data={"spare": "9" * 30, "mode": "lost", "lost": "-1"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    error = page[page.index('id="hand-out-error"') :]
+    assert re.search(r"[\u4e00-\u9fff]", error[: error.index("</p>")])
