@@ -245,6 +245,9 @@ def test_preflight_page_shows_every_check(admin_client, make_meeting):
     assert "会前检查" in page
     assert re.search(r"数据库（(SQLite|PostgreSQL)）运行正常", page)
     assert 'id="check-screen" class="check-bad"' in page  # no projector yet
+    assert 'id="check-slips" class="check-bad"' in page and "测评票尚未打印" in page
+    admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf")  # printed
+    page = admin_client.get(f"/meetings/{meeting.id}/preflight").get_data(as_text=True)
     assert 'id="check-slips" class="check-ok"' in page
     assert admin_client.get("/meetings/999999/preflight").status_code == 404
 
@@ -579,3 +582,16 @@ def test_a_hand_out_with_an_impossible_slip_number_is_refused_in_chinese(
     page = response.get_data(as_text=True)
     error = page[page.index('id="hand-out-error"') :]
     assert re.search(r"[\u4e00-\u9fff]", error[: error.index("</p>")])
+
+
+def test_the_automatic_address_is_not_offered_twice(app, admin_client, make_meeting, monkeypatch):
+    monkeypatch.setattr(network, "lan_address", lambda: "192.168.31.20")
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)  # detection, as on a laptop
+    meeting = make_meeting()
+    page = admin_client.get(
+        f"/meetings/{meeting.id}/tokens", base_url="http://127.0.0.1:5000"
+    ).get_data(as_text=True)
+    form = page[page.index('name="choice"') :]
+    shown = form.count('<span class="url-text">http://192.168.31.20:5000</span>')
+    assert shown == 1, form[:2000]  # only as the automatic choice
+    assert '<span class="url-text">http://10.0.0.2:5000</span>' in form  # the others stay

@@ -63,9 +63,10 @@
   }
 
   function two(n) { return (n < 10 ? '0' : '') + n; }
+  // in the organ's time zone (as every other time on the page), whatever the laptop's is
   function clock(ms) {
-    var d = new Date(ms);
-    return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
+    var d = new Date(ms + (boot.tz_offset_ms || 0));
+    return two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds());
   }
 
   function show(status, sentAt, receivedAt) {

@@ -61,8 +61,18 @@ def test_preflight_ticks_the_phone_and_the_projector_without_a_reload(browser, l
     scene = live_server.scene(reporters_count=3, delegates=10, open_round=False)
     page = laptop
     page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}/preflight")
+    assert page.get_attribute("#check-slips", "data-state") == "bad"
+    assert "尚未打印" in page.inner_text("#check-slips")
+
+    def printed(db) -> None:  # type: ignore[no-untyped-def]
+        db.get(Meeting, scene.meeting_id).slips_url = live_server.base_url
+
+    in_server(live_server, printed)
+    page.reload()
+    assert page.get_attribute("#check-slips", "data-state") == "ok"
     assert page.get_attribute("#check-reach", "data-state") == "wait"
     assert page.get_attribute("#check-screen", "data-state") == "bad"
+    assert page.locator("#check-screen a").get_attribute("target") == "_blank"
     wait_until(page, "document.querySelector('#preflight-summary').textContent.indexOf('1') >= 0")
     assert "需要处理" in page.inner_text("#preflight-summary")  # the projector is missing
     in_viewport(page, "#reach-qr")

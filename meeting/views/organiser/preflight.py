@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, jsonify, render_template, url_for
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import desc, func, select, text
 
@@ -55,6 +56,12 @@ def _local(moment: datetime | None) -> str:
     return local_time(moment, "HH:mm:ss") if moment else ""
 
 
+def _organ_offset_ms() -> int:
+    """The organ's time zone's offset from UTC now, in milliseconds."""
+    offset = datetime.now(get_timezone()).utcoffset()
+    return int(offset.total_seconds() * 1000) if offset else 0
+
+
 def _address_changed_at(meeting: Meeting) -> datetime | None:
     """When the address phones use was last chosen (a scan before it tested another)."""
     return get_session().scalar(
@@ -83,13 +90,13 @@ def _screen_state(meeting: Meeting) -> tuple[str, str]:
     if seen is not None:
         return "bad", str(
             _l(
-                "The projector connected at %(at)s but is not connected now. Open the projector address on it again.",
+                "The projector connected at %(at)s but is not connected now. Open the projector page (the link below) on it again.",
                 at=_local(seen),
             )
         )
     return "bad", str(
         _l(
-            "No projector has connected yet. Open the projector address (on the console page) in the projector computer's browser."
+            "No projector has connected yet. Open the projector page (the link below) in the projector computer's browser."
         )
     )
 
@@ -166,6 +173,9 @@ def _slips(meeting: Meeting, out_of_date: bool) -> dict[str, Any]:
     elif out_of_date:
         summary = str(_l("The slips were printed with another address; print them again."))
         state = "bad"
+    elif not meeting.slips_url:
+        summary = str(_l("The slips have not been printed yet: print them on the slips page."))
+        state = "bad"
     else:
         summary = str(_l("Every category has slips."))
         state = "ok"
@@ -192,6 +202,8 @@ def preflight(meeting_id: int):
         "workers_url": url_for("organiser.preflight_workers", meeting_id=meeting.id),
         "poll_ms": POLL_MS,
         "max_skew": MAX_SKEW_SECONDS,
+        # both clocks are shown in the organ's time zone, like every other time on the page
+        "tz_offset_ms": _organ_offset_ms(),
         "text": {k: str(v) for k, v in TEXT.items()},
     }
     return render_template(

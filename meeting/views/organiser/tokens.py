@@ -24,12 +24,19 @@ def address_context(meeting: Meeting) -> dict[str, Any]:
     """What the slips and pre-flight pages show about the address phones use."""
     configured = current_app.config.get("PUBLIC_URL")
     current = network.base_url_for(meeting)
+    automatic = network.phone_base_url("", configured, request.host_url)
+    # an address the "automatic" choice gives already is not offered twice
+    choices = [
+        url
+        for url in network.suggestions(request.host_url)
+        if url != automatic or url == meeting.public_url
+    ]
     return {
         "base_url": current,
         "address_source": network.address_source(meeting.public_url, configured),
         "configured_url": (configured or "").rstrip("/"),
-        "automatic_url": network.phone_base_url("", configured, request.host_url),
-        "address_choices": network.suggestions(request.host_url),
+        "automatic_url": automatic,
+        "address_choices": choices,
         "slips_out_of_date": network.slips_out_of_date(meeting, current),
     }
 
