@@ -353,12 +353,13 @@ def test_overview_of_a_live_meeting_shows_its_live_status(admin_client, make_mee
     from meeting import rounds
 
     meeting = make_meeting(status="live")
+    # before any round, going back is offered, and asked first
+    assert 'data-confirm="返回筹备状态？' in page(admin_client.get(f"/meetings/{meeting.id}"))
     rounds.open_round(db, meeting, [r.id for r in meeting.reporters], "第一轮")
     db.commit()
     text = page(admin_client.get(f"/meetings/{meeting.id}"))
     assert "会议进行中" in text and "筹备情况" not in text and "筹备工作已就绪" not in text
     assert "议程尚未开始" in text and "第一轮" in text and "已有 0 / 12 张票提交" in text
-    assert 'data-confirm="返回筹备状态？' in text
 
 
 def test_overview_of_a_sealed_meeting_says_it_is_sealed(admin_client, make_meeting, db):
@@ -377,6 +378,8 @@ def test_back_to_preparation_after_scoring_is_refused_in_chinese(admin_client, m
     meeting = make_meeting(status="live")
     rounds.close_round(db, rounds.open_round(db, meeting, [r.id for r in meeting.reporters]))
     db.commit()
+    # the button is no longer offered, and a form sent anyway is refused
+    assert "返回筹备状态" not in page(admin_client.get(f"/meetings/{meeting.id}"))
     response = admin_client.post(
         f"/meetings/{meeting.id}/status", data={"status": "draft"}, follow_redirects=True
     )

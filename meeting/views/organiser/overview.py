@@ -109,8 +109,17 @@ def meeting(meeting_id: int):
         readiness=readiness,
         live=_live_status(item) if item.status != DRAFT else None,
         status_actions=STATUS_ACTIONS,
-        transitions=sorted(meetings.TRANSITIONS[item.status]),
+        transitions=_transitions(item),
     )
+
+
+def _transitions(item: Meeting) -> list[str]:
+    """The status buttons to offer: back to preparation only while no real round exists
+    (meetings.set_status refuses it afterwards)."""
+    moves = set(meetings.TRANSITIONS[item.status])
+    if DRAFT in moves and rounds.has_rounds(get_session(), item):
+        moves.discard(DRAFT)
+    return sorted(moves)
 
 
 def _readiness(item: Meeting) -> list[str]:
