@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +21,7 @@ from .models import (
     BallotToken,
     Category,
     Meeting,
+    MeetingState,
     Organiser,
     TopGradeUse,
 )
@@ -110,7 +112,13 @@ def list_meetings(session: Session, archived: bool = False) -> list[Meeting]:
 def set_status(
     session: Session, meeting: Meeting, status: str, organiser: Organiser | None = None
 ) -> Meeting:
-    """Move draft -> live -> closed (live -> draft is allowed, closed is final)."""
+    """Move draft -> live -> closed; closed is final.
+
+    Refused: a move the table does not allow; going live unprepared (rounds.ensure_ready);
+    leaving live while a round is open; live -> draft once a real round exists (back in
+    preparation the slips page shows full codes again, and the scheme could change under
+    ballots already cast). Sealing stops the agenda clock so no screen counts down.
+    """
     if status not in TRANSITIONS.get(meeting.status, set()):
         raise errors.Conflict(_l("The meeting cannot move to this status now."))
     if status == LIVE:
@@ -118,13 +126,42 @@ def set_status(
     else:
         if rounds.get_open_round(session, meeting.id) is not None:
             raise errors.Conflict(_l("A scoring round is open; close it first."))
+    if status == DRAFT and rounds.has_rounds(session, meeting):
+        raise errors.Conflict(
+            _l(
+                "Scoring has started; the meeting cannot go back to preparation. Void the rounds first."
+            )
+        )
     meeting.status = status
     if status == CLOSED:
         # the per-meeting quota's counts are no longer needed once no ballot can come
         session.execute(delete(TopGradeUse).where(TopGradeUse.meeting_id == meeting.id))
+        _stop_clock(session, meeting, int(time.time() * 1000))
     record(session, meeting, organiser, "status", {"status": status})
     session.flush()
     return meeting
+
+
+def _frozen(timer: dict[str, Any], now: int) -> dict[str, Any]:
+    """A saved countdown (timer_* fields) stopped at ``now``, keeping what was left."""
+    if timer.get("running") and timer.get("ends_ms") is not None:
+        timer = dict(timer, remaining_ms=timer["ends_ms"] - now)
+    return dict(timer, running=False, ends_ms=None)
+
+
+def _stop_clock(session: Session, meeting: Meeting, now: int) -> None:
+    """The agenda ends with the meeting: its countdown stops where it stood."""
+    state = session.get(MeetingState, meeting.id)
+    if state is None:
+        return
+    if state.timer_running and state.timer_ends_ms is not None:
+        state.timer_remaining_ms = state.timer_ends_ms - now
+    state.timer_running = False
+    state.timer_ends_ms = None
+    if state.phase_timer:
+        state.phase_timer = _frozen(state.phase_timer, now)
+    state.finished = True
+    state.version += 1
 
 
 def set_archived(session: Session, meeting: Meeting, archived: bool) -> Meeting:

@@ -363,6 +363,8 @@ def console_state(session: Session, meeting: Meeting) -> dict[str, Any]:
             for item in agenda.list_items(session, meeting)
         ],
         "inquiry": queue_info(session, meeting, state),
+        # who may send questions from the phones, named in the console's 询问 hint
+        "inquiry_categories": [c.name for c in meeting.categories if c.may_inquire],
         "questions": [
             {
                 "id": q.id,

@@ -105,3 +105,53 @@ def test_sealed_meeting_refuses_new_slips(db, make_meeting):
     meetings.set_status(db, meeting, CLOSED)
     with pytest.raises(Conflict):
         tokens.generate_tokens(db, meeting, meeting.categories[0], 1)
+
+
+def test_sealing_stops_the_agenda_clock_where_it_stood(db, live_meeting):
+    import time
+
+    from meeting import agenda
+    from meeting.models import MeetingState
+
+    agenda.build_agenda(db, live_meeting)
+    started = int(time.time() * 1000)
+    agenda.start(db, live_meeting, started)
+    state = db.get(MeetingState, live_meeting.id)
+    assert state.timer_running and state.timer_ends_ms is not None
+    ends = state.timer_ends_ms
+    state.phase_timer = {"running": True, "ends_ms": ends + 5000, "remaining_ms": None}
+    meetings.set_status(db, live_meeting, CLOSED)
+    assert state.finished is True
+    assert state.timer_running is False and state.timer_ends_ms is None
+    # what was left when the meeting was sealed, not the full phase and not nothing
+    assert 0 < state.timer_remaining_ms <= ends - started
+    assert state.phase_timer["running"] is False and state.phase_timer["ends_ms"] is None
+    assert state.phase_timer["remaining_ms"] == state.timer_remaining_ms + 5000
+
+
+def test_sealing_a_meeting_whose_agenda_never_ran_needs_no_clock(db, live_meeting):
+    meetings.set_status(db, live_meeting, CLOSED)
+    assert live_meeting.status == CLOSED
+
+
+def test_back_to_preparation_is_refused_once_a_real_round_exists(db, live_meeting):
+    from meeting import rounds
+
+    scoring_round = rounds.open_round(db, live_meeting, [r.id for r in live_meeting.reporters])
+    rounds.close_round(db, scoring_round)
+    with pytest.raises(Conflict, match="不能再返回筹备状态"):
+        meetings.set_status(db, live_meeting, DRAFT)
+    assert live_meeting.status == LIVE
+    # a voided round counts nowhere: going back is allowed again
+    rounds.void_round(db, scoring_round, "误开")
+    meetings.set_status(db, live_meeting, DRAFT)
+    assert live_meeting.status == DRAFT
+
+
+def test_back_to_preparation_after_a_rehearsal_only_is_allowed(db, live_meeting):
+    from meeting import rounds
+
+    trial = rounds.open_rehearsal(db, live_meeting)
+    rounds.end_rehearsal(db, trial)
+    meetings.set_status(db, live_meeting, DRAFT)
+    assert live_meeting.status == DRAFT

@@ -101,7 +101,8 @@
   function rehearsalButton() {
     // the room practises scanning and sending before the real vote: before the start and
     // between rounds, never while a round is open
-    if (!boot.admin || state.open_round || state.meeting.status === 'closed') { return ''; }
+    // only while the agenda has not started: mid-meeting it would take every phone away
+    if (!boot.admin || state.open_round || state.meeting.status === 'closed' || (state.now && state.now.started)) { return ''; }
     return '<div class="round-actions"><button type="button" id="open-rehearsal">' + Live.esc(T.open_rehearsal) + '</button> <small class="hint">' +
       Live.esc(T.rehearsal_hint) + '</small></div>';
   }
@@ -191,8 +192,8 @@
       if (r.status === 'closed') { html.push('<br><small>' + r.valid + ' ' + Live.esc(T.valid) + ' · ' + r.invalid + ' ' + Live.esc(T.invalid) + '</small>'); }
       html.push('</td><td class="actions">');
       if (r.status === 'closed') { html.push('<a class="small" target="_blank" rel="noopener" href="' + boot.tally + r.id + '/tally.pdf">' + Live.esc(T.tally) + '</a> '); }
-      if (boot.admin && r.status !== 'void' && !r.rehearsal) { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
-      if (boot.admin && r.status === 'void') { html.push('<button type="button" class="small" data-rerun="' + r.id + '">' + Live.esc(T.rerun) + '</button>'); }
+      if (boot.admin && !sealed() && r.status !== 'void' && !r.rehearsal) { html.push('<button type="button" class="small danger" data-void="' + r.id + '">' + Live.esc(T.void) + '</button>'); }
+      if (boot.admin && !sealed() && r.status === 'void') { html.push('<button type="button" class="small" data-rerun="' + r.id + '">' + Live.esc(T.rerun) + '</button>'); }
       html.push('</td></tr>');
     }
     html.push('</tbody></table>');
@@ -218,10 +219,29 @@
     grid.setAttribute('data-running', running ? '1' : '0');
   }
 
+  function sealed() { return state.meeting.status === 'closed'; }
+
+  // A sealed meeting is over: one calm panel with where to go next, no live controls.
+  function drawSealed() {
+    var html = '<div class="sealed"><h2>' + Live.esc(T.sealed) + '</h2><p class="hint">' + Live.esc(T.sealed_hint) + '</p><p class="buttons">' +
+      '<a class="button primary" href="' + Live.esc(boot.results) + '">' + Live.esc(T.results) + '</a> ' +
+      '<a class="button" href="' + Live.esc(boot.letters) + '">' + Live.esc(T.letters) + '</a></p></div>';
+    var panel = Live.byId('now-panel');
+    if (panel.innerHTML !== html) { panel.innerHTML = html; }
+    Live.byId('console-main').hidden = true;
+    Live.byId('agenda-panel').hidden = true;
+  }
+
   function draw() {
     if (!state) { return; }
     arrange();
     drawMeetingStatus();
+    if (sealed()) {
+      drawSealed();
+      drawHistory();
+      placeError(false);
+      return;
+    }
     drawRoundPicker();
     drawOpenRound();
     drawHistory();
@@ -254,6 +274,7 @@
       return;
     }
     if (target.id === 'open-rehearsal') {
+      if (!window.confirm(T.open_rehearsal_confirm)) { return; }
       act('open_rehearsal', {}, null, null, target);
       return;
     }

@@ -47,8 +47,10 @@
     var now = state.now;
     var html = [];
     if (!now.started) {
-      html.push('<div class="where">' + Live.esc(T.not_started) + '</div><div></div><div class="controls">');
-      if (boot.admin) { html.push('<button type="button" class="primary" data-act="agenda_start">' + Live.esc(T.start_meeting) + '</button>'); }
+      // a live meeting only waits for its agenda; a draft one starts with it
+      var live = state.meeting.status === 'live';
+      html.push('<div class="where">' + Live.esc(live ? T.agenda_not_started : T.not_started) + '</div><div></div><div class="controls">');
+      if (boot.admin) { html.push('<button type="button" class="primary" data-act="agenda_start">' + Live.esc(live ? T.start_agenda : T.start_meeting) + '</button>'); }
       html.push('</div>');
     } else if (now.finished) {
       html.push('<div class="where">' + Live.esc(T.finished) + '</div><div></div><div class="controls">');
@@ -208,7 +210,9 @@
     var reporter = focus();
     var openFor = state.inquiry.open_for;
     var html = ['<h3>' + Live.esc(T.questions) + (reporter ? ' · ' + Live.esc(nameOf(reporter)) : '') + '</h3>'];
-    html.push('<p class="hint">' + Live.esc(openFor ? Live.fmt(T.questions_open, { name: openFor.name }) : T.questions_closed) + ' ');
+    var askers = state.inquiry_categories || [];
+    var openText = askers.length ? Live.fmt(T.questions_open_by, { who: askers.join('、'), name: openFor ? openFor.name : '' }) : T.questions_nobody;
+    html.push('<p class="hint">' + Live.esc(openFor ? openText : T.questions_closed) + ' ');
     html.push('<select id="open-for"><option value="">' + Live.esc(T.close_questions) + '</option>');
     for (var r = 0; r < boot.reporters.length; r++) {
       html.push('<option value="' + boot.reporters[r] + '"' + (openFor && openFor.id === boot.reporters[r] ? ' selected' : '') + '>' + Live.esc(boot.names[r]) + '</option>');
@@ -268,7 +272,8 @@
 
   function draw(snapshot) {
     state = snapshot;
-    if (!state.now) { return; }
+    // a sealed meeting has no agenda to run: console.js draws its read-only panel
+    if (!state.now || state.meeting.status === 'closed') { return; }
     drawNow();
     drawAgenda();
     drawSpeaker();
@@ -277,6 +282,21 @@
   }
 
   function value(id) { var el = Live.byId(id); return el ? el.value : ''; }
+
+  // The items a forward jump passes over without entering: those after the current one
+  // (all of them before the agenda starts) and before the target.
+  function skippedBefore(itemId) {
+    var titles = [];
+    var currentId = state.now.started && state.now.item ? state.now.item.id : null;
+    var passing = !state.now.started;
+    for (var i = 0; i < state.agenda.length; i++) {
+      var id = state.agenda[i].id;
+      if (id === itemId) { return passing ? titles : []; }
+      if (passing) { titles.push(state.agenda[i].title); }
+      if (id === currentId) { passing = true; }
+    }
+    return [];
+  }
 
   // Jumping to a phase: one that opens scoring asks first (every phone switches to the
   // ballot); leaving an open round asks to close it, as "next" does.
@@ -287,6 +307,9 @@
     var item = null;
     for (var i = 0; i < state.agenda.length; i++) { if (state.agenda[i].id === itemId) { item = state.agenda[i]; } }
     if (!item || !item.phases[index]) { return; }
+    var asks = [];
+    var skipped = skippedBefore(itemId);
+    if (skipped.length) { asks.push(Live.fmt(T.goto_skips, { items: skipped.join('、') })); }
     if (item.phases[index].key === 'scoring' && !state.open_round) {
       var question;
       if (item.reporter_id) {
@@ -298,8 +321,9 @@
         }
         question = Live.fmt(T.goto_scoring_many_confirm, { title: item.title, n: count });
       }
-      if (!window.confirm(question)) { return; }
+      asks.push(question);
     }
+    if (asks.length && !window.confirm(asks.join('\n'))) { return; }
     moving = true;
     var done = function () { moving = false; };
     act('agenda_goto', { item: itemId, phase: index }, done, function (ack) {

@@ -15,6 +15,7 @@ from tests.e2e.screens import (
     in_server,
     in_viewport,
     no_horizontal_scroll,
+    seal_meeting,
     shoot,
     wait_text,
 )
@@ -171,12 +172,12 @@ def test_a_chip_that_opens_scoring_asks_and_a_no_opens_nothing(live_server, lapt
     page = laptop
     start_meeting(page, live_server, scene)
     page.answer = False
-    chip(page, 2, "测评").click()
-    assert len(page.dialogs) == 1 and "述职人002" in page.dialogs[0]
+    chip(page, 1, "测评").click()
+    assert len(page.dialogs) == 1 and "述职人001" in page.dialogs[0]
     # a later move is acknowledged: had the refused jump been sent, it would be there first
     page.answer = True
-    chip(page, 2, "述职").click()
-    wait_text(page, "#now-panel", "述职人002")
+    chip(page, 1, "述职").click()
+    wait_text(page, "#now-panel", "述职人001")
     assert len(page.dialogs) == 1  # a phase without scoring asks nothing
     assert open_rounds(live_server) == []
     assert page.locator("#close-round").count() == 0
@@ -230,3 +231,137 @@ def test_start_rehearsal_button_opens_a_rehearsal_round(live_server, laptop):
     wait_text(page, "#tally-ready", "试测")
     page.wait_for_selector("#open-rehearsal")
     assert open_rounds(live_server) == []
+
+
+def agenda_state(server, meeting_id: int):  # type: ignore[no-untyped-def]
+    from meeting.models import MeetingState
+
+    def read(session):  # type: ignore[no-untyped-def]
+        state = session.get(MeetingState, meeting_id)
+        return {
+            "finished": state.finished,
+            "running": state.timer_running,
+            "ends_ms": state.timer_ends_ms,
+            "remaining_ms": state.timer_remaining_ms,
+        }
+
+    return in_server(server, read)
+
+
+def test_rehearsal_is_offered_only_before_the_agenda_and_asks_first(live_server, laptop):
+    scene = make_scene(live_server)  # live, agenda not started
+    page = laptop
+    open_console(page, live_server, scene)
+    # a live meeting waits for its agenda, not for the meeting to start
+    wait_text(page, "#now-panel .where", "议程尚未开始")
+    assert page.inner_text("[data-act=agenda_start]") == "开始议程"
+    assert "会议尚未开始" not in page.inner_text("#now-panel")
+    in_viewport(page, "#open-rehearsal")
+    shoot(page, "console/live_before_agenda_1366")
+    page.answer = False
+    page.click("#open-rehearsal")
+    assert page.dialogs == ["开始试测：所有手机将显示一张练习用的测评表，不计入结果。确定？"]
+    # the next action is acknowledged; had the refused rehearsal been sent, it came first
+    page.answer = True
+    page.click("[data-act=agenda_start]")
+    wait_text(page, "#now-panel", "会议开始")
+    assert open_rounds(live_server) == []
+    assert page.locator("#open-panel").is_hidden()
+    # once the agenda runs there is no one-click practice round any more
+    assert page.locator("#open-rehearsal").count() == 0
+    no_horizontal_scroll(page)
+
+
+def test_draft_console_points_at_its_own_start_button(live_server, laptop):
+    scene = make_scene(live_server, draft=True)
+    page = laptop
+    open_console(page, live_server, scene)
+    wait_text(page, "#round-panel .hint", "本页上方的“开始会议”")
+    assert "概览" not in page.inner_text("#round-panel")
+    assert page.inner_text("[data-act=agenda_start]") == "开始会议"
+    in_viewport(page, "[data-act=agenda_start]")
+
+
+def test_inquiry_hint_names_the_categories_that_may_ask(live_server, laptop):
+    page = laptop
+    first_inquiry(page, live_server)
+    # the usual categories: 党组成员 and 纪委委员 may ask
+    wait_text(page, "#questions-panel .hint", "党组成员、纪委委员可在手机上向述职人001提问")
+    assert "测评人可在手机上" not in page.inner_text("#questions-panel")
+
+
+def test_a_jump_past_unreached_items_names_them(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    start_meeting(page, live_server, scene)
+    titles = page.locator("#agenda-list > li .item-head").all_inner_texts()
+    page.answer = False
+    chip(page, 4, "述职").click()
+    assert len(page.dialogs) == 1
+    asked = page.dialogs[0]
+    assert "跳过" in asked
+    for skipped in titles[1:4]:
+        assert skipped.replace("☰", "").replace("×", "").strip() in asked
+    assert titles[4].replace("☰", "").replace("×", "").strip() not in asked
+    # the next step is one phase on: no skip, nothing asked; it proves the jump was not sent
+    page.answer = True
+    page.click("[data-act=agenda_next]")
+    wait_text(page, "#now-panel", "述职人001")
+    assert len(page.dialogs) == 1
+    chip(page, 1, "点评").click()  # within the current item: nothing skipped, nothing asked
+    wait_text(page, "#now-panel .phase", "点评")
+    assert len(page.dialogs) == 1
+
+
+def test_a_sealed_meeting_console_is_calm_and_read_only(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    start_meeting(page, live_server, scene)
+    wait_until(page, "document.getElementById('clock').textContent !== ''")
+    seal_meeting(live_server, scene.meeting_id)
+    # the open console follows without a reload
+    wait_text(page, "#now-panel", "会议已结束并封存")
+    assert page.inner_text("#meeting-status") == "已结束"
+    for control in (
+        "[data-act=agenda_next]",
+        "[data-act=agenda_back]",
+        "[data-timer]",
+        "#clock",
+        "#open-for",
+        "#agenda-edit",
+    ):
+        assert page.locator(control).count() == 0 or not page.locator(control).first.is_visible(), (
+            control
+        )
+    assert page.locator("#agenda-panel").is_hidden()
+    assert page.locator("#console-main").is_hidden()
+    results = page.locator("#now-panel a", has_text="测评结果")
+    letters = page.locator("#now-panel a", has_text="反馈意见书")
+    assert results.get_attribute("href") == f"/meetings/{scene.meeting_id}/results"
+    assert letters.get_attribute("href") and "letters" in (letters.get_attribute("href") or "")
+    in_viewport(page, "#now-panel a.primary")
+    no_horizontal_scroll(page)
+    shoot(page, "console/sealed_1366")
+    # no screen counts down after sealing: the stored clock is stopped, the agenda finished
+    state = agenda_state(live_server, scene.meeting_id)
+    assert state["finished"] and not state["running"] and state["ends_ms"] is None
+    assert state["remaining_ms"] is not None and state["remaining_ms"] > 0
+    page.reload()
+    wait_text(page, "#now-panel", "会议已结束并封存")
+    assert page.locator("[data-act=agenda_next]").count() == 0
+
+
+def test_overview_of_the_live_meeting_fits_and_back_asks_first(live_server, laptop):
+    scene = make_scene(live_server)
+    page = laptop
+    page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}")
+    wait_text(page, "#live-status", "会议进行中")
+    assert page.locator("text=筹备情况").count() == 0
+    in_viewport(page, "#live-status")
+    no_horizontal_scroll(page)
+    shoot(page, "console/overview_live_1366")
+    page.answer = False
+    page.click("button:has-text('返回筹备状态')")
+    assert len(page.dialogs) == 1 and "返回筹备状态？" in page.dialogs[0]
+    page.goto(f"{live_server.base_url}/meetings/{scene.meeting_id}")
+    wait_text(page, "#live-status", "会议进行中")  # still live: the dismissed form was not sent

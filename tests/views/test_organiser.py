@@ -331,3 +331,58 @@ def test_the_console_page_renders(admin_client, make_meeting):
     meeting = make_meeting(status="live")
     page = admin_client.get(f"/meetings/{meeting.id}/console")
     assert page.status_code == 200 and 'id="boot"' in page.get_data(as_text=True)
+
+
+def test_overview_lists_every_category_without_slips(admin_client, make_meeting):
+    meeting = make_meeting(slips=(3, 0, 0, 2, 0))
+    text = page(admin_client.get(f"/meetings/{meeting.id}"))
+    assert "筹备情况" in text
+    assert "以下类别还没有测评票：党委委员、纪委委员、党员代表。" in text
+    assert "筹备工作已就绪" not in text
+
+
+def test_overview_of_a_ready_draft_says_so(admin_client, make_meeting):
+    meeting = make_meeting()
+    text = page(admin_client.get(f"/meetings/{meeting.id}"))
+    assert "筹备工作已就绪" in text and "还没有测评票" not in text
+    # going back from live is asked first; a draft has no such button
+    assert "返回筹备状态？" not in text
+
+
+def test_overview_of_a_live_meeting_shows_its_live_status(admin_client, make_meeting, db):
+    from meeting import rounds
+
+    meeting = make_meeting(status="live")
+    # before any round, going back is offered, and asked first
+    assert 'data-confirm="返回筹备状态？' in page(admin_client.get(f"/meetings/{meeting.id}"))
+    rounds.open_round(db, meeting, [r.id for r in meeting.reporters], "第一轮")
+    db.commit()
+    text = page(admin_client.get(f"/meetings/{meeting.id}"))
+    assert "会议进行中" in text and "筹备情况" not in text and "筹备工作已就绪" not in text
+    assert "议程尚未开始" in text and "第一轮" in text and "已有 0 / 12 张票提交" in text
+
+
+def test_overview_of_a_sealed_meeting_says_it_is_sealed(admin_client, make_meeting, db):
+    from meeting import meetings
+
+    meeting = make_meeting(status="live")
+    meetings.set_status(db, meeting, "closed")
+    db.commit()
+    text = page(admin_client.get(f"/meetings/{meeting.id}"))
+    assert "会议已结束并封存" in text and "筹备情况" not in text
+
+
+def test_back_to_preparation_after_scoring_is_refused_in_chinese(admin_client, make_meeting, db):
+    from meeting import rounds
+
+    meeting = make_meeting(status="live")
+    rounds.close_round(db, rounds.open_round(db, meeting, [r.id for r in meeting.reporters]))
+    db.commit()
+    # the button is no longer offered, and a form sent anyway is refused
+    assert "返回筹备状态" not in page(admin_client.get(f"/meetings/{meeting.id}"))
+    response = admin_client.post(
+        f"/meetings/{meeting.id}/status", data={"status": "draft"}, follow_redirects=True
+    )
+    assert "不能再返回筹备状态" in page(response)
+    db.expire_all()
+    assert db.get(Meeting, meeting.id).status == "live"

@@ -60,11 +60,27 @@ CONSOLE_TEXT = {
     "void": _l("Void"),
     "void_reason": _l("Why is this round voided? (kept on record)"),
     "rerun": _l("Run again"),
-    "needs_live": _l("Start the meeting (Overview) before opening rounds."),
+    "needs_live": _l('Press "Start the meeting" at the top of this page before opening rounds.'),
     "projector": _l("Open the projector page"),
     "reporters_n": _l("{n} reporters"),
     "not_started": _l("The meeting has not started."),
     "start_meeting": _l("Start the meeting"),
+    "agenda_not_started": _l("The agenda has not started."),
+    "start_agenda": _l("Start the agenda"),
+    "open_rehearsal_confirm": _l(
+        "Start a rehearsal: every phone will show a practice ballot that counts nothing. Continue?"
+    ),
+    "questions_open_by": _l("{who} may send questions to {name} from their phones."),
+    "questions_nobody": _l(
+        "No delegate category may ask questions; allow it under Delegate categories."
+    ),
+    "goto_skips": _l("This jump skips: {items}."),
+    "sealed": _l("The meeting has ended and is sealed"),
+    "sealed_hint": _l(
+        "Slips no longer work and nothing on the agenda can change. The results and the feedback letters stay open."
+    ),
+    "results": _l("Results"),
+    "letters": _l("Feedback letters"),
     "finished": _l("The agenda is finished."),
     "back": _l("Back"),
     "next": _l("Next"),

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ... import guards, meetings, pushing, rounds
+from ... import guards, meetings, pushing, rounds, snapshots
 from ...db import get_session
 from ...errors import DomainError, Invalid
-from ...models import ACTIVE, BallotToken
+from ...models import ACTIVE, CLOSED_ROUND, DRAFT, BallotToken, Meeting, MeetingState
 from ...schemes import PRESETS
 from ..common import attempt, ensure, load_meeting
 from ..forms import attempt_form
@@ -101,20 +101,64 @@ def meeting(meeting_id: int):
             .group_by(BallotToken.status)
         ).all()
     )
+    readiness = _readiness(item) if item.status == DRAFT else []
+    return render_template(
+        "organiser/meeting.html",
+        meeting=item,
+        active_tokens=counts.get(ACTIVE, 0),
+        readiness=readiness,
+        live=_live_status(item) if item.status != DRAFT else None,
+        status_actions=STATUS_ACTIONS,
+        transitions=_transitions(item),
+    )
+
+
+def _transitions(item: Meeting) -> list[str]:
+    """The status buttons to offer: back to preparation only while no real round exists
+    (meetings.set_status refuses it afterwards)."""
+    moves = set(meetings.TRANSITIONS[item.status])
+    if DRAFT in moves and rounds.has_rounds(get_session(), item):
+        moves.discard(DRAFT)
+    return sorted(moves)
+
+
+def _readiness(item: Meeting) -> list[str]:
+    """The to-do list before the meeting starts: what going live needs, then every category
+    that has no usable slips (worded as on the pre-flight page's slips row)."""
+    session = get_session()
     readiness = []
     try:
         rounds.ensure_ready(session, item)
     except DomainError as exc:  # shown to the organiser as a to-do
         readiness.append(str(exc.message))
         readiness.extend(str(p) for p in exc.detail.get("problems", []))
-    return render_template(
-        "organiser/meeting.html",
-        meeting=item,
-        active_tokens=counts.get(ACTIVE, 0),
-        readiness=readiness,
-        status_actions=STATUS_ACTIONS,
-        transitions=sorted(meetings.TRANSITIONS[item.status]),
+    per_category = dict(
+        session.execute(
+            select(BallotToken.category_id, func.count())
+            .where(BallotToken.meeting_id == item.id, BallotToken.status == ACTIVE)
+            .group_by(BallotToken.category_id)
+        ).all()
     )
+    empty = [c.name for c in item.categories if not per_category.get(c.id)]
+    if empty:
+        readiness.append(str(_l("No slips yet for: %(names)s.", names="、".join(empty))))
+    return readiness
+
+
+def _live_status(item: Meeting) -> dict[str, Any]:
+    """Where a live or sealed meeting stands: agenda position, open round, rounds done."""
+    session = get_session()
+    now = snapshots.now_info(session, item, session.get(MeetingState, item.id))
+    open_round = rounds.get_open_round(session, item.id)
+    turnout = rounds.turnout(session, open_round) if open_round is not None else None
+    done = [r for r in rounds.list_rounds(session, item) if r.status == CLOSED_ROUND]
+    return {
+        "now": now,
+        "open_round": open_round,
+        "voted": turnout.total_voted if turnout else 0,
+        "eligible": turnout.total_eligible if turnout else 0,
+        "closed_rounds": len([r for r in done if not r.rehearsal]),
+    }
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
