@@ -33,6 +33,7 @@ from .models import (
     Ballot,
     BallotToken,
     Meeting,
+    MeetingState,
     Organiser,
     Reporter,
     RoundReporter,
@@ -243,14 +244,18 @@ def open_rehearsal(
 ) -> ScoringRound:
     """Open a rehearsal round (试测) on the real sheet: every reporter of the meeting.
 
-    Allowed before the meeting starts and between rounds. Refused when the meeting is
-    sealed, another round is open, or the meeting has no reporters, no valid scheme or no
-    slips yet (phones need all three to practise).
+    Allowed before the agenda starts (the meeting may be live already). Refused when the
+    meeting is sealed, the agenda runs, another round is open, or the meeting has no
+    reporters, no valid scheme or no slips yet (phones need all three to practise).
     """
     lock(session, meeting)
     if meeting.status == CLOSED:
         raise errors.Conflict(_l("The meeting has ended; slips can no longer be used."))
     _ensure_none_open(session, meeting)
+    state = session.get(MeetingState, meeting.id)
+    if state is not None and state.started:
+        # mid-meeting every phone would switch to a practice sheet: not by accident
+        raise errors.Conflict(_l("The rehearsal is for before the agenda starts."))
     ensure_ready(session, meeting)
     scoring_round = ScoringRound(
         meeting_id=meeting.id, title=str(_l("Rehearsal")), status=OPEN, rehearsal=True

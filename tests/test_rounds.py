@@ -247,3 +247,12 @@ def test_a_rehearsal_says_nothing_of_the_top_grades_a_slip_gave_before(db, make_
         db, slip, second, meeting, 3, overrides={(second.reporter_ids[0], "overall"): "好"}
     )
     assert not again.valid  # the real quota still counts the real round
+
+
+def test_no_rehearsal_once_the_agenda_runs(db, live_meeting):
+    from meeting import agenda
+
+    agenda.build_agenda(db, live_meeting)
+    agenda.start(db, live_meeting, 0)
+    with pytest.raises(Conflict, match="议程开始前"):
+        rounds.open_rehearsal(db, live_meeting)
