@@ -9,7 +9,7 @@ import pytest
 
 from meeting import ballots, meetings, reporters, rounds, schemes, tokens
 from meeting.scoring import OVERALL, scheme_from_dict
-from tests.e2e.screens import LAPTOP, in_server, in_viewport, no_horizontal_scroll
+from tests.e2e.screens import LAPTOP, in_server, in_viewport, no_horizontal_scroll, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -136,13 +136,18 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
     sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert sizes[0] > sizes[1], "the wide summary should scroll inside its box"
     name = page.locator("#summary tbody tr:first-child td:nth-child(2)")
-    grade = page.locator("#summary tbody tr:first-child td:nth-last-child(3)")
+    grade = page.locator("#summary tbody tr:first-child td:nth-child(3)")
     assert name.inner_text() in LONG_NAMES and grade.inner_text() in ("好", "较好", "一般", "差")
     one_line(name)
     one_line(grade)
     for header in page.locator("#summary thead th").all():
         few_lines(header)
 
+    # the grade comes right after the name: seen without scrolling sideways
+    grade_box = grade.bounding_box()
+    assert (
+        grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["viewport"]["width"]
+    )
     box_left = box.bounding_box()["x"]
     box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
     assert box.evaluate("el => el.scrollLeft") > 0
@@ -154,10 +159,6 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
         [held["x"] + 5, held["y"] + held["height"] / 2],
     )
     assert seen == name.inner_text()
-    grade_box = grade.bounding_box()
-    assert (
-        grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["viewport"]["width"]
-    )
 
     detail = page.locator("table.detail").first
     for cell in detail.locator("tbody td:first-child").all():
@@ -307,3 +308,83 @@ def test_a_loaded_preset_says_it_is_not_saved(laptop, live_server):
     assert not page.locator("#preset-loaded").count()
     assert not page.locator("#scheme-form [data-unsaved-badge]").is_visible()
     assert page.input_value("input[name=scale]").startswith("优秀=95")
+
+
+# not scored yet; in 述职 order, which is the reverse of the characters' code order
+UNSCORED = sorted(
+    [f"{family}{given}" for family in "赵钱孙李周吴郑王冯陈" for given in ("一", "二")],
+    reverse=True,
+)
+
+
+def build_long_results(session: Any) -> Any:
+    """The wide meeting plus twenty reporters not scored: a summary taller than the window."""
+    meeting = build_wide_meeting(session)
+    for name in UNSCORED:
+        reporters.add_reporter(
+            session,
+            meeting,
+            reporters.ReporterData(
+                name=name, title="副处长", unit="机关第一党支部", component_scores={"c1": 80}
+            ),
+        )
+    session.commit()
+    return meeting
+
+
+def test_the_summary_reads_at_a_laptop(laptop, live_server):
+    page = laptop
+    meeting_id = built(live_server, build_long_results)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/results")
+    page.locator("#summary").wait_for()
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_results_top")
+
+    # what a reader looks for comes right after the name, without scrolling sideways
+    headers = [h.strip() for h in page.locator("#summary thead th").all_inner_texts()]
+    assert headers[:4] == ["名次", "姓名", "评议等次", "综合得分"]
+    assert headers[-2] == "备注"
+    grade = page.locator("#summary tbody tr:first-child td:nth-child(3)")
+    assert grade.inner_text() in ("好", "较好", "一般", "差")
+
+    # the box is no taller than the window: once scrolled to, its own sideways
+    # scrollbar is on screen (and the page still never scrolls sideways)
+    box = page.locator("#summary-box")
+    box.evaluate("el => el.scrollIntoView({block: 'start'})")
+    frame = box.bounding_box()
+    height = LAPTOP["viewport"]["height"]
+    assert frame["y"] >= -1 and frame["y"] + frame["height"] <= height + 1
+    sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth, el.scrollHeight, el.clientHeight]")
+    assert sizes[0] > sizes[1] and sizes[2] > sizes[3], "the summary scrolls inside its box"
+    for header in ("th:nth-child(3)", "th:nth-child(4)", "tbody tr:first-child td:nth-child(3)"):
+        in_viewport(page, f"#summary {header}")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_results_box")
+
+    # every row is one line: long units, positions and notes are cut, their text a title
+    rows = page.locator("#summary tbody tr")
+    assert rows.count() == len(LONG_NAMES) + len(UNSCORED)
+    for row in rows.all():
+        for cell in row.locator("td").all():
+            if cell.inner_text().strip():
+                one_line(cell)
+    unit = page.locator("#summary tbody tr:first-child td:nth-child(5)")
+    assert unit.get_attribute("title", timeout=1000).startswith("机关第")
+    heights = {round(r.bounding_box()["height"]) for r in rows.all()}
+    assert max(heights) < 2 * min(heights), heights
+
+    # the header row stays on top while the rows scroll under it
+    box.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    header = page.locator("#summary thead th:nth-child(2)")
+    assert abs(header.bounding_box()["y"] - box.bounding_box()["y"]) <= 2
+    shoot(page, "pages2_results_bottom")
+
+    # ranked first by rank, then the unranked in 述职 order
+    names = page.locator("#summary tbody td:nth-child(2)").all_inner_texts()
+    ranks = page.locator("#summary tbody td:nth-child(1)").all_inner_texts()
+    assert sorted(names[: len(LONG_NAMES)]) == sorted(LONG_NAMES)
+    assert all(r.strip().isdigit() for r in ranks[: len(LONG_NAMES)])
+    assert [int(r) for r in ranks[: len(LONG_NAMES)]] == sorted(
+        int(r) for r in ranks[: len(LONG_NAMES)]
+    )
+    assert names[len(LONG_NAMES) :] == UNSCORED
