@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from meeting import ballots, meetings, reporters, rounds, schemes, tokens
 from meeting.scoring import OVERALL, scheme_from_dict
@@ -279,10 +280,29 @@ def test_the_import_page_offers_the_template(laptop, live_server, tmp_path):
     download_info.value.save_as(path)
     assert download_info.value.suggested_filename == "述职对象名单模板.xlsx"
 
+    # uploaded unchanged, the template's example row is named and not imported
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-samples")
+    assert page.locator("#preview").count() == 0
+    in_viewport(page, "#import-samples")
+    assert "模板中的示例行未导入（第 2 行）" in page.inner_text("#import-samples")
+    assert page.locator("button:has-text('导入全部')").count() == 0
+    assert "有错误" not in page.inner_text("body")
+    shoot(page, "pages2_import_unchanged")
+
+    # filled in below the example, the rest imports and the example still does not
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    for column, value in zip("ABCD", ["王建军", "书记", "办公室", "现场"], strict=True):
+        sheet[f"{column}3"] = value
+    workbook.save(path)
+    page.click("text=重新选择文件")
     page.set_input_files("input[name=file]", str(path))
     page.click("#import-form button[type=submit]")
     page.wait_for_selector("#preview")
     assert "没有错误" in page.inner_text("body")
+    assert "模板中的示例行未导入（第 2 行）" in page.inner_text("#import-samples")
     assert "日常考核" in page.locator("#preview thead").inner_text()
     page.click("button:has-text('导入全部 1 行')")
     page.wait_for_selector("text=已导入 1 名述职对象")

@@ -209,11 +209,23 @@ def test_the_import_template_has_the_importers_columns_and_imports_back(
     sheet = load_workbook(io.BytesIO(response.data)).active
     header = [cell.value for cell in sheet[1]]
     assert header == ["姓名", "职务", "单位", "述职方式", "顺序", "日常考核", "述职报告"]
-    assert sheet["A2"].value == "王建军" and sheet["D2"].value == "现场"
+    assert sheet["A2"].value == "示例：王建军" and sheet["D2"].value == "现场"
     assert sheet.column_dimensions["G"].width > sheet.column_dimensions["A"].width >= 12
     assert sheet.freeze_panes == "A2"
 
-    preview = reporters.preview_import(meeting, response.data)
+    # unchanged, the template imports nobody: its example row is marked and skipped
+    unchanged = reporters.preview_import(meeting, response.data)
+    assert unchanged.rows == [] and unchanged.samples == [2] and not unchanged.ok
+
+    # filled in below the example, the example is still skipped and the rest imports
+    for column, value in zip(
+        "ABCDEFG", ["王建军", "书记", "办公室", "现场", 1, 90, ""], strict=True
+    ):
+        sheet[f"{column}3"] = value
+    filled = io.BytesIO()
+    sheet.parent.save(filled)
+    preview = reporters.preview_import(meeting, filled.getvalue())
+    assert preview.samples == [2]
     assert preview.ok and preview.columns == [
         "name",
         "title",
@@ -224,6 +236,7 @@ def test_the_import_template_has_the_importers_columns_and_imports_back(
         "report",
     ]
     (row,) = preview.rows
+    assert row.line == 3
     assert row.data is not None and row.data.name == "王建军" and row.data.on_site
     assert row.data.component_scores == {"c1": 90}
 
@@ -254,3 +267,21 @@ def test_the_import_preview_labels_the_daily_score_column(admin_client, make_mee
     assert '<th class="num">日常考核</th>' in html and "成绩" not in html
     assert "文件：名单.csv" in html
     assert '<td class="num">91.5</td>' in html
+
+
+def test_the_preview_of_an_unchanged_template_says_the_example_was_not_imported(
+    admin_client, make_meeting
+):
+    meeting = make_meeting(reporters_count=0, slips=None)
+    template = admin_client.get(f"/meetings/{meeting.id}/reporters/import/template.xlsx").data
+    html = page(
+        admin_client.post(
+            f"/meetings/{meeting.id}/reporters/import",
+            data={"file": (io.BytesIO(template), "模板.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "模板中的示例行未导入（第 2 行）。" in text
+    assert "文件中除示例行外没有其他行" in text
+    assert "/reporters/import/confirm" not in html and "有错误" not in text
