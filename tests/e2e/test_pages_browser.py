@@ -408,3 +408,41 @@ def test_the_summary_reads_at_a_laptop(laptop, live_server):
         int(r) for r in ranks[: len(LONG_NAMES)]
     )
     assert names[len(LONG_NAMES) :] == UNSCORED
+
+
+GRADE_ONLY_FIELDS = ["scale", "top_quota_pct", "top_quota_scope", "same_grade_invalid"]
+
+
+def test_the_scheme_form_follows_the_ballot_kind_and_shows_every_problem(laptop, live_server):
+    page = laptop
+    meeting_id = built(live_server, new_meeting("方案种类测试会议"))
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/scheme")
+    visible = lambda name: page.locator(f"#scheme-form [name={name}]").is_visible()  # noqa: E731
+    assert all(visible(name) for name in GRADE_ONLY_FIELDS)
+    assert not visible("trim_extremes") and visible("abstain")
+
+    page.select_option("select[name=mode]", "numeric")
+    assert not any(visible(name) for name in GRADE_ONLY_FIELDS)
+    assert visible("trim_extremes") and visible("abstain") and visible("thresholds")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_scheme_numeric", full_page=True)
+    page.select_option("select[name=mode]", "grade")
+    assert all(visible(name) for name in GRADE_ONLY_FIELDS) and not visible("trim_extremes")
+
+    # three mistakes: each is named beside its own field, the entry quoted as typed
+    page.fill("input[name=scale]", "好=100, 较好=八十, 一般=60")
+    page.fill("input[name=quorum_pct]", "过半")
+    page.fill("textarea[name=thresholds]", "好 >= 90")
+    page.click("#scheme-form button[type=submit]")
+    errors = page.locator("#scheme-form .field > .field-error")
+    errors.first.wait_for()
+    assert errors.count() == 3
+    scale_error = page.locator(".field:has(input[name=scale]) .field-error")
+    assert "“较好=八十”" in scale_error.inner_text()
+    in_viewport(page, ".field:has(input[name=scale]) .field-error")
+    assert "过半" in page.locator(".field:has(input[name=quorum_pct]) .field-error").inner_text()
+    assert page.locator(".field:has(textarea[name=thresholds]) .field-error").inner_text()
+    assert page.input_value("input[name=scale]") == "好=100, 较好=八十, 一般=60"
+    assert "共 3 处问题" in page.inner_text("#scheme-problems")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_scheme_errors", full_page=True)

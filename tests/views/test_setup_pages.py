@@ -183,12 +183,45 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(  # type: ignor
         assert db.query(model).filter_by(**where).count() == 0
 
 
-def test_scheme_rules_are_listed_beside_the_save_button(admin_client, make_meeting):
+def test_every_scheme_problem_is_shown_at_once_beside_its_field(admin_client, make_meeting):
     meeting = make_meeting(slips=None)
-    form = {"mode": "grade", "scale": "好=60, 差=80", "overall": "", "thresholds": "差"}
+    form = {
+        "mode": "grade",
+        "scale": "好=60, 差=80",
+        "overall": "",
+        "thresholds": "差",
+        "quorum_pct": "五十",
+        "components": "日常考核=三十",
+    }
     html = page(admin_client.post(f"/meetings/{meeting.id}/scheme", data=form))
+    assert "从好到差" in error_after(html, "scale")
+    assert "综合评价" in error_after(html, "overall")
+    assert "至少" in error_after(html, "thresholds")
+    assert "“五十”" in error_after(html, "quorum_pct")
+    assert "“日常考核=三十”" in error_after(html, "components")
+    # the summary beside the save button says the scheme was not saved
     box = html.index('id="scheme-problems"')
-    assert box < html.index("保存方案") and "从好到差" in html[box:]
+    assert box < html.index("保存方案") and "共 5 处问题" in html[box:]
+
+
+def test_the_scheme_form_shows_only_the_fields_of_its_ballot_kind(admin_client, make_meeting):
+    meeting = make_meeting(slips=None)
+    grade = page(admin_client.get(f"/meetings/{meeting.id}/scheme"))
+    numeric = page(admin_client.get(f"/meetings/{meeting.id}/scheme?preset=numeric"))
+
+    def hidden(html: str, field: str) -> bool:
+        # the wrapper of the field: hidden when it belongs to the other kind
+        start = html.index(f'name="{field}"')
+        wrapper = html.rindex("data-mode=", 0, start)
+        return html[wrapper : html.index(">", wrapper)].endswith("hidden")
+
+    for field in ("scale", "top_quota_pct", "top_quota_scope", "same_grade_invalid"):
+        assert not hidden(grade, field) and hidden(numeric, field), field
+    assert hidden(grade, "trim_extremes") and not hidden(numeric, "trim_extremes")
+    for html in (grade, numeric):  # shown for both kinds
+        for field in ("abstain", "thresholds", "quorum_pct"):
+            start = html.index(f'name="{field}"')
+            assert "hidden" not in html[html.rindex("<div", 0, start) : start], field
 
 
 def test_a_loaded_preset_is_marked_unsaved(admin_client, make_meeting):
