@@ -54,10 +54,10 @@ def _score(value: Any, label: Any) -> float | None:
         number = float(text)
     except ValueError as exc:
         raise errors.Invalid(
-            _l("%(label)s is not a number: %(value)s", label=label, value=text)
+            _l("%(label)s must be a number, not %(value)s.", label=label, value=text)
         ) from exc
     if not 0 <= number <= 100:
-        raise errors.Invalid(_l("%(label)s must be 0-100.", label=label))
+        raise errors.Invalid(_l("%(label)s must be between 0 and 100.", label=label))
     return number
 
 

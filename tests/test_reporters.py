@@ -83,9 +83,9 @@ def test_import_reports_every_bad_row_and_saves_nothing(db, make_meeting):
     assert errors[2] == ""
     assert "姓名" in errors[3]
     assert "现场" in errors[4] and "远程" in errors[4]
-    assert "0 至 100" in errors[5]
+    assert "0 至 100" in errors[5] and " 应在" not in errors[5]
     assert "已在述职对象名单中" in errors[6]
-    assert "不是数字" in errors[7]
+    assert "应填数字" in errors[7]
     assert "整数" in errors[8]
     assert not preview.ok and preview.error_count == 6
     with pytest.raises(Invalid):

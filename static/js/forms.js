@@ -6,7 +6,8 @@
      values sent back after a refused save) it shows its "not saved" badge and leaving
      the page asks first;
    - [data-weight-total]: the categories' total weight follows the typing;
-   - select[data-mode-choice]: only the fields of the chosen ballot kind ([data-mode]) show.
+   - select[data-mode-choice]: only the fields of the chosen ballot kind ([data-mode]) show;
+   - input[pattern][title]: a value off the pattern is refused with the title's words.
    Text comes from the page's JSON block #form-text (no words in this file). */
 (function (document, window) {
   'use strict';
@@ -51,6 +52,16 @@
     event.preventDefault();
     event.returnValue = text.leave || '';
     return text.leave || '';
+  });
+
+  // ------------------------------------------------------------ format hints in the page's words
+  // a field with a pattern says what it wants with its own title, not the browser's
+  // generic "Please match the requested format."
+  Array.prototype.forEach.call(document.querySelectorAll('input[pattern][title]'), function (input) {
+    input.addEventListener('invalid', function () {
+      input.setCustomValidity(input.validity.patternMismatch ? input.title : '');
+    });
+    input.addEventListener('input', function () { input.setCustomValidity(''); });
   });
 
   // ------------------------------------------------------------ fields of one ballot kind

@@ -446,3 +446,18 @@ def test_the_scheme_form_follows_the_ballot_kind_and_shows_every_problem(laptop,
     assert "共 3 处问题" in page.inner_text("#scheme-problems")
     no_horizontal_scroll(page)
     shoot(page, "pages2_scheme_errors", full_page=True)
+
+
+def test_a_bad_year_is_refused_in_chinese_words(laptop, live_server):
+    page = laptop
+    page.goto(f"{live_server.base_url}/meetings/new")
+    page.fill("input[name=title]", "年度述职评议")
+    page.fill("input[name=organ_name]", "机关党组")
+    page.fill("#year", "24")
+    page.click("form:has(#year) button[type=submit]")
+    year = page.locator("#year")
+    message = year.evaluate("el => el.validationMessage")
+    assert message.startswith("请填写四位数年份，如 20") and "Please" not in message
+    assert page.url.endswith("/meetings/new")
+    page.fill("#year", "2024")
+    assert year.evaluate("el => el.validity.valid")

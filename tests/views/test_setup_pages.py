@@ -130,7 +130,7 @@ REFUSALS = {
             "component_c1": "九十",
         },
         field="component_c1",
-        reason="日常考核 不是数字",
+        reason="“日常考核”应填数字，不能填“九十”。",
         kept=["新同志", "副主任", "研究室", "九十"],
         selected="1",
         unsaved=(Reporter, {"name": "新同志"}),
@@ -318,3 +318,17 @@ def test_the_preview_of_an_unchanged_template_says_the_example_was_not_imported(
     assert "模板中的示例行未导入（第 2 行）。" in text
     assert "文件中除示例行外没有其他行" in text
     assert "/reporters/import/confirm" not in html and "有错误" not in text
+
+
+def test_a_reporter_score_out_of_range_reads_without_a_stray_space(admin_client, make_meeting):
+    meeting = make_meeting(slips=None)
+    form = {"name": "新同志", "on_site": "1", "component_c1": "120"}
+    html = page(admin_client.post(f"/meetings/{meeting.id}/reporters/add", data=form))
+    assert error_after(html, "component_c1") == "“日常考核”应在 0 至 100 之间。"
+
+
+def test_the_year_field_explains_its_format_in_chinese(admin_client):
+    html = page(admin_client.get("/meetings/new"))
+    year = re.search(r'<input id="year"[^>]*>', html)
+    assert year and 'pattern="20[0-9][0-9]"' in year.group(0)
+    assert 'title="请填写四位数年份，如 ' in year.group(0)
