@@ -127,8 +127,12 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     columns = summary_columns(data)
     header = [title for title, _ in columns]
     rows = []
+    # ranked results by rank, then the unranked ones (void, not scored) in 述职 order
     order = {rid: i for i, rid in enumerate(data["ranking"])}
-    reporters = sorted(data["reporters"], key=lambda r: (order.get(r["id"], len(order)), r["name"]))
+    position = {r["id"]: i for i, r in enumerate(data["reporters"])}
+    reporters = sorted(
+        data["reporters"], key=lambda r: (order.get(r["id"], len(order)), position[r["id"]])
+    )
     for r in reporters:
         if r["status"] != "scored":
             note = str(_l("being scored")) if r["status"] == "scoring" else str(_l("not scored"))

@@ -29,6 +29,10 @@ HEADERS = {
 }
 ON_SITE = {"现场", "现场述职", "是", "on-site", "onsite", "on site", "1", "y", "yes"}
 WRITTEN = {"书面", "书面述职", "否", "written", "0", "n", "no", ""}
+# the template's example row starts its name with this mark; the importer skips such rows
+# (with either colon) so a template uploaded unchanged imports nobody
+SAMPLE_MARK = "示例："
+SAMPLE_MARKS = (SAMPLE_MARK, "示例:")
 
 
 @dataclass
@@ -50,10 +54,10 @@ def _score(value: Any, label: Any) -> float | None:
         number = float(text)
     except ValueError as exc:
         raise errors.Invalid(
-            _l("%(label)s is not a number: %(value)s", label=label, value=text)
+            _l("%(label)s must be a number, not %(value)s.", label=label, value=text)
         ) from exc
     if not 0 <= number <= 100:
-        raise errors.Invalid(_l("%(label)s must be 0-100.", label=label))
+        raise errors.Invalid(_l("%(label)s must be between 0 and 100.", label=label))
     return number
 
 
@@ -215,6 +219,7 @@ class ImportPreview:
     columns: list[str]  # recognised headers, in file order
     rows: list[ImportRow]
     replace: bool
+    samples: list[int] = field(default_factory=list)  # lines of example rows, skipped
 
     @property
     def ok(self) -> bool:
@@ -257,9 +262,9 @@ WRITTEN_WORD = "书面"
 def template_columns(meeting: Meeting) -> list[TemplateColumn]:
     """The import template's columns for this meeting: the headers ``preview_import`` reads
     (姓名, 职务, 单位, 述职方式, 顺序, each imported component, 述职报告) with an example row
-    that imports cleanly."""
+    whose cells are valid but whose name carries SAMPLE_MARK, so the importer skips it."""
     columns = [
-        TemplateColumn(HEADERS["name"][0], str(_l("Wang Jianjun")), 12),
+        TemplateColumn(HEADERS["name"][0], SAMPLE_MARK + str(_l("Wang Jianjun")), 14),
         TemplateColumn(HEADERS["title"][0], str(_l("Party branch secretary")), 18),
         TemplateColumn(HEADERS["unit"][0], str(_l("General Office")), 20),
         TemplateColumn(HEADERS["mode"][0], ON_SITE_WORD, 10, (ON_SITE_WORD, WRITTEN_WORD)),
@@ -290,7 +295,8 @@ def preview_import(meeting: Meeting, data: bytes, replace: bool = False) -> Impo
 
     The first row must be a header with at least a 姓名 column. Each row is checked like
     a hand-entered reporter; names must be unique in the file and (unless the import
-    replaces the list) against the reporters already there.
+    replaces the list) against the reporters already there. Rows whose name starts with
+    SAMPLE_MARK (the template's example row) are skipped; their lines are in ``samples``.
     """
     rows = spreadsheets.read_rows(data)
     if not rows:
@@ -306,12 +312,17 @@ def preview_import(meeting: Meeting, data: bytes, replace: bool = False) -> Impo
     components = {c["key"]: c["name"] for c in meeting.scheme.get("components") or []}
     seen: dict[str, int] = {}
     result: list[ImportRow] = []
+    samples: list[int] = []
     for offset, cells in enumerate(rows[1:], start=2):
         row = ImportRow(line=offset, data=None, cells=cells)
 
         def cell(key: str, cells: list[str] = cells) -> str:
             index = columns.get(key)
             return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        if cell("name").startswith(SAMPLE_MARKS):
+            samples.append(offset)
+            continue
 
         try:
             mode = cell("mode").lower()
@@ -362,7 +373,7 @@ def preview_import(meeting: Meeting, data: bytes, replace: bool = False) -> Impo
     if len(result) + (0 if replace else len(meeting.reporters)) > MAX_REPORTERS:
         raise errors.Invalid(_l("At most %(n)d reporters.", n=MAX_REPORTERS))
     recognised = [key for key, _ in sorted(columns.items(), key=lambda kv: kv[1])]
-    return ImportPreview(columns=recognised, rows=result, replace=replace)
+    return ImportPreview(columns=recognised, rows=result, replace=replace, samples=samples)
 
 
 def import_reporters(session: Session, meeting: Meeting, preview: ImportPreview) -> list[Reporter]:

@@ -189,21 +189,35 @@ def validate_scheme(data: dict[str, Any]) -> dict[str, Any]:
     a last catch-all grade without a minimum.
     """
     problems: list[Any] = []
+    fields: dict[str, list[Any]] = {}  # the same problems by the form field they are about
+    start = 0
+
+    def about(field: str) -> None:
+        # the problems added since the last call are about this field
+        nonlocal start
+        if len(problems) > start:
+            fields.setdefault(field, []).extend(problems[start:])
+        start = len(problems)
+
     mode = data.get("mode")
     if mode not in (GRADE, NUMERIC):
         problems.append(_l("Choose grade ballots or numeric (0-100) ballots."))
+    about("mode")
     grade_mode = mode == GRADE
     if grade_mode:
         _check_scale(data.get("scale"), _l("Grade scale"), problems)
+    about("scale")
     dimensions = data.get("dimensions") or []
     if len(dimensions) > MAX_DIMENSIONS:
         problems.append(_l("At most %(n)d dimensions.", n=MAX_DIMENSIONS))
     names = [str(d.get("name", "")).strip() for d in dimensions]
     if any(not n for n in names):
         problems.append(_l("A dimension has no name."))
+    about("dimensions")
     overall = str(data.get("overall") or "").strip()
     if not overall:
         problems.append(_l("Name the overall line (e.g. 综合评价)."))
+    about("overall")
     seen: set[str] = set()
     for name in [*names, overall]:
         if name and name in seen:
@@ -213,8 +227,10 @@ def validate_scheme(data: dict[str, Any]) -> dict[str, Any]:
         for dim in dimensions:
             if dim.get("scale"):
                 _check_scale(dim["scale"], dim.get("name"), problems)
-        if data.get("overall_scale"):
-            _check_scale(data["overall_scale"], overall, problems)
+    about("dimensions")
+    if grade_mode and data.get("overall_scale"):
+        _check_scale(data["overall_scale"], overall, problems)
+    about("overall")
     abstain = str(data.get("abstain") or "").strip()
     scales = [data.get("scale") or [], data.get("overall_scale") or []] + [
         d.get("scale") or [] for d in dimensions if isinstance(d, dict)
@@ -222,23 +238,32 @@ def validate_scheme(data: dict[str, Any]) -> dict[str, Any]:
     all_labels = {str(g[0]) for scale in scales for g in scale if isinstance(g, list | tuple) and g}
     if abstain and abstain in all_labels:
         problems.append(_l("The abstain option must differ from every grade."))
+    about("abstain")
     quota = data.get("top_quota_pct")
     if quota not in (None, ""):
         value = _number(quota)
         if value is None or not 0 < value <= 100:
             problems.append(_l("The top-grade quota must be between 1 and 100 percent."))
+    about("top_quota_pct")
     quorum = _number(data.get("quorum_pct", 50))
     if quorum is None or not 0 <= quorum < 100:
         problems.append(_l("The quorum must be between 0 and 99 percent."))
+    about("quorum_pct")
     if data.get("top_quota_scope", QUOTA_PER_BALLOT) not in (QUOTA_PER_BALLOT, QUOTA_PER_MEETING):
         problems.append(_l("Choose whether the quota counts per ballot or per meeting."))
+    about("top_quota_scope")
     small = data.get("small_group_min", SMALL_GROUP_MIN)
     if not isinstance(small, int) or isinstance(small, bool) or not 1 <= small <= 20:
         problems.append(_l("The small-group minimum must be a whole number from 1 to 20."))
+    about("small_group_min")
     _check_components(data.get("components") or [], problems)
+    about("components")
     _check_thresholds(data.get("thresholds") or [], problems)
+    about("thresholds")
     if problems:
-        raise errors.Invalid(_l("The scheme cannot be saved yet."), problems=problems)
+        raise errors.Invalid(
+            _l("The scheme cannot be saved yet."), problems=problems, fields=fields
+        )
     data["overall"] = overall
     data["abstain"] = abstain or None
     return data
@@ -326,7 +351,9 @@ def parse_scale(text: str) -> list[list[Any]]:
             continue
         match = _PAIR.match(chunk)
         if not match:
-            raise errors.Invalid(_l("Cannot read grade %(text)s; write it as 好=100.", text=chunk))
+            raise errors.Invalid(
+                _l("Cannot read grade %(text)s; write it as 好=100.", text=chunk.strip())
+            )
         scale.append([match.group(1), _as_number(match.group(2))])
     return scale
 
@@ -402,38 +429,64 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def scheme_from_form(form: Any) -> dict[str, Any]:
-    """Build and validate a scheme document from the organiser's form fields."""
-    mode = form.get("mode", GRADE)
+# the form fields that only mean something for one kind of ballot; the other kind's are
+# hidden on the page and ignored here, so a value left in a hidden field does no harm
+GRADE_ONLY = ("scale", "top_quota_pct", "top_quota_scope", "same_grade_invalid")
+NUMERIC_ONLY = ("trim_extremes",)
 
-    def read(name: str, parse: Any) -> Any:
-        # a field that cannot be read is named in the error, for the form to show it there
+
+def scheme_from_form(form: Any) -> dict[str, Any]:
+    """Build and validate a scheme document from the organiser's form fields.
+
+    Every problem is reported at once: Invalid's ``fields`` maps each form field to its
+    problems (a field that cannot be read, then the scheme's rules), ``problems`` lists
+    them all.
+    """
+    mode = form.get("mode", GRADE)
+    grade_mode = mode == GRADE
+    unreadable: dict[str, list[Any]] = {}
+
+    def read(name: str, parse: Any, fallback: Any) -> Any:
         try:
             return parse(form.get(name, ""))
         except errors.Invalid as error:
-            error.detail.setdefault("field", name)
-            raise
+            unreadable[name] = [error.message]
+            return fallback
 
     data: dict[str, Any] = {
         "name": form.get("name", "").strip(),
         "preset": form.get("preset") or None,
         "mode": mode,
-        "scale": read("scale", parse_scale) if mode == GRADE else [],
-        "dimensions": read("dimensions", parse_dimensions),
+        "scale": read("scale", parse_scale, []) if grade_mode else [],
+        "dimensions": read("dimensions", parse_dimensions, []),
         "overall": form.get("overall", "").strip(),
         "overall_scale": None,
         "abstain": form.get("abstain", "").strip() or None,
-        "top_quota_pct": read("top_quota_pct", _optional_number),
-        "same_grade_invalid": bool(form.get("same_grade_invalid")),
-        "trim_extremes": bool(form.get("trim_extremes")),
-        "quorum_pct": read("quorum_pct", _optional_number) or 0,
-        "top_quota_scope": form.get("top_quota_scope") or QUOTA_PER_BALLOT,
-        "small_group_min": read("small_group_min", _optional_number) or SMALL_GROUP_MIN,
+        "top_quota_pct": read("top_quota_pct", _optional_number, None) if grade_mode else None,
+        "same_grade_invalid": grade_mode and bool(form.get("same_grade_invalid")),
+        "trim_extremes": not grade_mode and bool(form.get("trim_extremes")),
+        "quorum_pct": read("quorum_pct", _optional_number, None) or 0,
+        "top_quota_scope": (form.get("top_quota_scope") if grade_mode else None)
+        or QUOTA_PER_BALLOT,
+        "small_group_min": read("small_group_min", _optional_number, None) or SMALL_GROUP_MIN,
         "assessment_name": form.get("assessment_name", "").strip() or "测评得分",
-        "components": read("components", parse_components),
-        "thresholds": read("thresholds", parse_thresholds),
+        "components": read("components", parse_components, []),
+        "thresholds": read("thresholds", parse_thresholds, []),
     }
-    return validate_scheme(data)
+    try:
+        checked = validate_scheme(data)
+    except errors.Invalid as error:
+        if not unreadable:
+            raise
+        # a field that could not be read: its reason, not the rules its stand-in breaks
+        ruled = {k: v for k, v in error.detail.get("fields", {}).items() if k not in unreadable}
+    else:
+        if not unreadable:
+            return checked
+        ruled = {}
+    fields = {**unreadable, **ruled}
+    problems = [p for field_problems in fields.values() for p in field_problems]
+    raise errors.Invalid(_l("The scheme cannot be saved yet."), problems=problems, fields=fields)
 
 
 def _optional_number(text: str) -> int | float | None:

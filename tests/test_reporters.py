@@ -83,9 +83,9 @@ def test_import_reports_every_bad_row_and_saves_nothing(db, make_meeting):
     assert errors[2] == ""
     assert "姓名" in errors[3]
     assert "现场" in errors[4] and "远程" in errors[4]
-    assert "0 至 100" in errors[5]
+    assert "0 至 100" in errors[5] and " 应在" not in errors[5]
     assert "已在述职对象名单中" in errors[6]
-    assert "不是数字" in errors[7]
+    assert "应填数字" in errors[7]
     assert "整数" in errors[8]
     assert not preview.ok and preview.error_count == 6
     with pytest.raises(Invalid):
@@ -124,3 +124,18 @@ def test_report_pdf_must_be_a_pdf(db, make_meeting, tmp_path):
     reporters.store_report_pdf(db, reporter, b"%PDF-1.4 fake", "报告.pdf", tmp_path)
     assert (tmp_path / reporter.report_file).read_bytes().startswith(b"%PDF-")
     assert reporter.report_filename == "报告.pdf"
+
+
+def test_import_skips_rows_marked_as_the_example(make_meeting):
+    meeting = make_meeting(reporters_count=0, slips=None)
+    rows = [
+        ["姓名", "职务", "单位"],
+        ["示例：王建军", "党支部书记", "办公室"],
+        ["李四", "处长", "财务处"],
+        ["示例:张三", "", ""],
+        ["王建军", "", ""],
+    ]
+    preview = reporters.preview_import(meeting, csv_bytes(rows))
+    assert preview.samples == [2, 4]
+    assert [row.data.name for row in preview.rows if row.data] == ["李四", "王建军"]
+    assert preview.ok

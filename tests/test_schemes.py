@@ -113,3 +113,57 @@ def test_form_accepts_chinese_punctuation_and_own_scales():
 def test_unreadable_form_text_is_refused_with_the_text():
     with pytest.raises(Invalid, match="很好"):
         schemes.parse_scale("很好")
+
+
+def _form(**changes):
+    from meeting.views.organiser.setup import scheme_form_values
+
+    values = scheme_form_values(schemes.validate_scheme(schemes.preset("party_building")))
+    form = MultiDict({k: str(v) for k, v in values.items() if v not in (None, False)})
+    for key, value in changes.items():
+        form[key] = value
+    return form
+
+
+def test_an_unreadable_entry_is_quoted_without_its_spaces():
+    with pytest.raises(Invalid) as info:
+        schemes.scheme_from_form(_form(scale="好=100, 较好=八十, 差=40"))
+    (message,) = info.value.detail["fields"]["scale"]
+    assert "“较好=八十”" in str(message)
+
+
+def test_every_problem_of_the_form_is_reported_at_once_by_field():
+    form = _form(
+        scale="好=100, 较好=八十",
+        quorum_pct="过半",
+        overall="",
+        thresholds="好 >= 90",
+        top_quota_pct="150",
+    )
+    with pytest.raises(Invalid) as info:
+        schemes.scheme_from_form(form)
+    fields = {k: [str(p) for p in v] for k, v in info.value.detail["fields"].items()}
+    assert set(fields) == {"scale", "quorum_pct", "overall", "thresholds", "top_quota_pct"}
+    assert "“较好=八十”" in fields["scale"][0] and "过半" in fields["quorum_pct"][0]
+    # the unreadable scale is reported for what it is, not for its empty stand-in
+    assert len(fields["scale"]) == 1
+    assert sorted(map(str, info.value.detail["problems"])) == sorted(
+        p for problems in fields.values() for p in problems
+    )
+
+
+def test_numeric_ballots_ignore_the_grade_only_fields():
+    form = _form(
+        mode="numeric",
+        scale="不可读",
+        top_quota_pct="不可读",
+        top_quota_scope="meeting",
+        same_grade_invalid="1",
+        trim_extremes="1",
+    )
+    data = schemes.scheme_from_form(form)
+    assert data["mode"] == "numeric" and data["scale"] == []
+    assert data["top_quota_pct"] is None and data["top_quota_scope"] == "ballot"
+    assert data["same_grade_invalid"] is False and data["trim_extremes"] is True
+    # and grade ballots ignore the numeric-only one
+    assert schemes.scheme_from_form(_form(trim_extremes="1"))["trim_extremes"] is False

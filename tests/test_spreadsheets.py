@@ -53,3 +53,25 @@ def test_the_import_template_never_holds_a_live_formula():
     cells = [sheet.cell(row=r, column=c) for r in (1, 2) for c in (1, 2)]
     assert all(cell.data_type == "s" for cell in cells)
     assert sheet.cell(row=1, column=2).value.startswith("=HYPERLINK")
+
+
+def test_the_summary_lists_unranked_results_in_reporter_order(app):
+    """Ranked rows by rank; the rest (not scored, void) in 述职 order, on every surface,
+    since the page, the PDF and the Excel file all print exports.summary_rows."""
+    from meeting import exports
+
+    names = ["郑一", "王二", "李三", "张四"]  # 述职 order, not character code order
+    data = {
+        "categories": [],
+        "assessment_name": "",
+        "numeric": True,
+        "component_names": [],
+        "ranking": [],
+        "reporters": [
+            {"id": i, "name": name, "unit": "", "title": "", "status": "pending"}
+            for i, name in enumerate(names, start=1)
+        ],
+    }
+    with app.test_request_context():
+        _, rows = exports.summary_rows(data)
+    assert [row[1] for row in rows] == names

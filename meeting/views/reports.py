@@ -75,15 +75,17 @@ def results_page(meeting_id: int):
     session = get_session()
     data = current_data(meeting)
     header, rows = exports.summary_display_rows(data)
+    order = _page_columns(len(header))
+    kinds = exports.summary_kinds(data)
     scoring_now = "、".join(r["name"] for r in data["reporters"] if r["status"] == "scoring")
     job = _job_view(meeting, request.args.get("archive"))
     return render_template(
         "reports/results.html",
         meeting=meeting,
         data=data,
-        header=header,
-        rows=rows,
-        kinds=exports.summary_kinds(data),
+        header=[header[i] for i in order],
+        rows=[[row[i] for i in order] for row in rows],
+        kinds=[kinds[i] for i in order],
         published=meeting.published or {},
         levels=PUBLISH_LABELS,
         records=exports.list_records(session, meeting),
@@ -94,6 +96,17 @@ def results_page(meeting_id: int):
         scoring_now=scoring_now,
         job=job,
     )
+
+
+def _page_columns(count: int) -> list[int]:
+    """The summary's columns in the order the results page shows them.
+
+    The same cells as the exports (one aggregation path), but what a reader looks for
+    comes first: rank, name, final grade, final score, then the details, notes last.
+    The exports keep the printed order of the 汇总表.
+    """
+    grade, final, notes = count - 2, count - 3, count - 1
+    return [0, 1, grade, final, *range(2, final), notes]
 
 
 PUBLISH_LABELS = {

@@ -5,7 +5,9 @@
    - <form data-unsaved>: once changed (or rendered with data-dirty="1": a loaded preset,
      values sent back after a refused save) it shows its "not saved" badge and leaving
      the page asks first;
-   - [data-weight-total]: the categories' total weight follows the typing.
+   - [data-weight-total]: the categories' total weight follows the typing;
+   - select[data-mode-choice]: only the fields of the chosen ballot kind ([data-mode]) show;
+   - input[pattern][title]: a value off the pattern is refused with the title's words.
    Text comes from the page's JSON block #form-text (no words in this file). */
 (function (document, window) {
   'use strict';
@@ -50,6 +52,29 @@
     event.preventDefault();
     event.returnValue = text.leave || '';
     return text.leave || '';
+  });
+
+  // ------------------------------------------------------------ format hints in the page's words
+  // a field with a pattern says what it wants with its own title, not the browser's
+  // generic "Please match the requested format."
+  Array.prototype.forEach.call(document.querySelectorAll('input[pattern][title]'), function (input) {
+    input.addEventListener('invalid', function () {
+      input.setCustomValidity(input.validity.patternMismatch ? input.title : '');
+    });
+    input.addEventListener('input', function () { input.setCustomValidity(''); });
+  });
+
+  // ------------------------------------------------------------ fields of one ballot kind
+  // [data-mode-choice] picks the kind; [data-mode] fields show only for their kind
+  Array.prototype.forEach.call(document.querySelectorAll('select[data-mode-choice]'), function (choice) {
+    var form = choice.form;
+    var follow = function () {
+      Array.prototype.forEach.call(form.querySelectorAll('[data-mode]'), function (field) {
+        field.hidden = field.getAttribute('data-mode') !== choice.value;
+      });
+    };
+    choice.addEventListener('change', follow);
+    follow();
   });
 
   // ------------------------------------------------------------ live total of the weights

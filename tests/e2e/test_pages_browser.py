@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from meeting import ballots, meetings, reporters, rounds, schemes, tokens
 from meeting.scoring import OVERALL, scheme_from_dict
-from tests.e2e.screens import LAPTOP, in_server, in_viewport, no_horizontal_scroll
+from tests.e2e.screens import LAPTOP, in_server, in_viewport, no_horizontal_scroll, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -136,13 +137,18 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
     sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert sizes[0] > sizes[1], "the wide summary should scroll inside its box"
     name = page.locator("#summary tbody tr:first-child td:nth-child(2)")
-    grade = page.locator("#summary tbody tr:first-child td:nth-last-child(3)")
+    grade = page.locator("#summary tbody tr:first-child td:nth-child(3)")
     assert name.inner_text() in LONG_NAMES and grade.inner_text() in ("好", "较好", "一般", "差")
     one_line(name)
     one_line(grade)
     for header in page.locator("#summary thead th").all():
         few_lines(header)
 
+    # the grade comes right after the name: seen without scrolling sideways
+    grade_box = grade.bounding_box()
+    assert (
+        grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["viewport"]["width"]
+    )
     box_left = box.bounding_box()["x"]
     box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
     assert box.evaluate("el => el.scrollLeft") > 0
@@ -154,10 +160,6 @@ def test_wide_results_scroll_in_their_box_with_the_name_held(laptop, live_server
         [held["x"] + 5, held["y"] + held["height"] / 2],
     )
     assert seen == name.inner_text()
-    grade_box = grade.bounding_box()
-    assert (
-        grade_box["x"] >= 0 and grade_box["x"] + grade_box["width"] <= LAPTOP["viewport"]["width"]
-    )
 
     detail = page.locator("table.detail").first
     for cell in detail.locator("tbody td:first-child").all():
@@ -278,10 +280,29 @@ def test_the_import_page_offers_the_template(laptop, live_server, tmp_path):
     download_info.value.save_as(path)
     assert download_info.value.suggested_filename == "述职对象名单模板.xlsx"
 
+    # uploaded unchanged, the template's example row is named and not imported
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-samples")
+    assert page.locator("#preview").count() == 0
+    in_viewport(page, "#import-samples")
+    assert "模板中的示例行未导入（第 2 行）" in page.inner_text("#import-samples")
+    assert page.locator("button:has-text('导入全部')").count() == 0
+    assert "有错误" not in page.inner_text("body")
+    shoot(page, "pages2_import_unchanged")
+
+    # filled in below the example, the rest imports and the example still does not
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    for column, value in zip("ABCD", ["王建军", "书记", "办公室", "现场"], strict=True):
+        sheet[f"{column}3"] = value
+    workbook.save(path)
+    page.click("text=重新选择文件")
     page.set_input_files("input[name=file]", str(path))
     page.click("#import-form button[type=submit]")
     page.wait_for_selector("#preview")
     assert "没有错误" in page.inner_text("body")
+    assert "模板中的示例行未导入（第 2 行）" in page.inner_text("#import-samples")
     assert "日常考核" in page.locator("#preview thead").inner_text()
     page.click("button:has-text('导入全部 1 行')")
     page.wait_for_selector("text=已导入 1 名述职对象")
@@ -307,3 +328,136 @@ def test_a_loaded_preset_says_it_is_not_saved(laptop, live_server):
     assert not page.locator("#preset-loaded").count()
     assert not page.locator("#scheme-form [data-unsaved-badge]").is_visible()
     assert page.input_value("input[name=scale]").startswith("优秀=95")
+
+
+# not scored yet; in 述职 order, which is the reverse of the characters' code order
+UNSCORED = sorted(
+    [f"{family}{given}" for family in "赵钱孙李周吴郑王冯陈" for given in ("一", "二")],
+    reverse=True,
+)
+
+
+def build_long_results(session: Any) -> Any:
+    """The wide meeting plus twenty reporters not scored: a summary taller than the window."""
+    meeting = build_wide_meeting(session)
+    for name in UNSCORED:
+        reporters.add_reporter(
+            session,
+            meeting,
+            reporters.ReporterData(
+                name=name, title="副处长", unit="机关第一党支部", component_scores={"c1": 80}
+            ),
+        )
+    session.commit()
+    return meeting
+
+
+def test_the_summary_reads_at_a_laptop(laptop, live_server):
+    page = laptop
+    meeting_id = built(live_server, build_long_results)
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/results")
+    page.locator("#summary").wait_for()
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_results_top")
+
+    # what a reader looks for comes right after the name, without scrolling sideways
+    headers = [h.strip() for h in page.locator("#summary thead th").all_inner_texts()]
+    assert headers[:4] == ["名次", "姓名", "评议等次", "综合得分"]
+    assert headers[-2] == "备注"
+    grade = page.locator("#summary tbody tr:first-child td:nth-child(3)")
+    assert grade.inner_text() in ("好", "较好", "一般", "差")
+
+    # the box is no taller than the window: once scrolled to, its own sideways
+    # scrollbar is on screen (and the page still never scrolls sideways)
+    box = page.locator("#summary-box")
+    box.evaluate("el => el.scrollIntoView({block: 'start'})")
+    frame = box.bounding_box()
+    height = LAPTOP["viewport"]["height"]
+    assert frame["y"] >= -1 and frame["y"] + frame["height"] <= height + 1
+    sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth, el.scrollHeight, el.clientHeight]")
+    assert sizes[0] > sizes[1] and sizes[2] > sizes[3], "the summary scrolls inside its box"
+    for header in ("th:nth-child(3)", "th:nth-child(4)", "tbody tr:first-child td:nth-child(3)"):
+        in_viewport(page, f"#summary {header}")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_results_box")
+
+    # every row is one line: long units, positions and notes are cut, their text a title
+    rows = page.locator("#summary tbody tr")
+    assert rows.count() == len(LONG_NAMES) + len(UNSCORED)
+    for row in rows.all():
+        for cell in row.locator("td").all():
+            if cell.inner_text().strip():
+                one_line(cell)
+    unit = page.locator("#summary tbody tr:first-child td:nth-child(5)")
+    assert unit.get_attribute("title", timeout=1000).startswith("机关第")
+    heights = {round(r.bounding_box()["height"]) for r in rows.all()}
+    assert max(heights) < 2 * min(heights), heights
+
+    # the header row stays on top while the rows scroll under it
+    box.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    header = page.locator("#summary thead th:nth-child(2)")
+    assert abs(header.bounding_box()["y"] - box.bounding_box()["y"]) <= 2
+    shoot(page, "pages2_results_bottom")
+
+    # ranked first by rank, then the unranked in 述职 order
+    names = page.locator("#summary tbody td:nth-child(2)").all_inner_texts()
+    ranks = page.locator("#summary tbody td:nth-child(1)").all_inner_texts()
+    assert sorted(names[: len(LONG_NAMES)]) == sorted(LONG_NAMES)
+    assert all(r.strip().isdigit() for r in ranks[: len(LONG_NAMES)])
+    assert [int(r) for r in ranks[: len(LONG_NAMES)]] == sorted(
+        int(r) for r in ranks[: len(LONG_NAMES)]
+    )
+    assert names[len(LONG_NAMES) :] == UNSCORED
+
+
+GRADE_ONLY_FIELDS = ["scale", "top_quota_pct", "top_quota_scope", "same_grade_invalid"]
+
+
+def test_the_scheme_form_follows_the_ballot_kind_and_shows_every_problem(laptop, live_server):
+    page = laptop
+    meeting_id = built(live_server, new_meeting("方案种类测试会议"))
+    page.goto(f"{live_server.base_url}/meetings/{meeting_id}/scheme")
+    visible = lambda name: page.locator(f"#scheme-form [name={name}]").is_visible()  # noqa: E731
+    assert all(visible(name) for name in GRADE_ONLY_FIELDS)
+    assert not visible("trim_extremes") and visible("abstain")
+
+    page.select_option("select[name=mode]", "numeric")
+    assert not any(visible(name) for name in GRADE_ONLY_FIELDS)
+    assert visible("trim_extremes") and visible("abstain") and visible("thresholds")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_scheme_numeric", full_page=True)
+    page.select_option("select[name=mode]", "grade")
+    assert all(visible(name) for name in GRADE_ONLY_FIELDS) and not visible("trim_extremes")
+
+    # three mistakes: each is named beside its own field, the entry quoted as typed
+    page.fill("input[name=scale]", "好=100, 较好=八十, 一般=60")
+    page.fill("input[name=quorum_pct]", "过半")
+    page.fill("textarea[name=thresholds]", "好 >= 90")
+    page.click("#scheme-form button[type=submit]")
+    errors = page.locator("#scheme-form .field > .field-error")
+    errors.first.wait_for()
+    assert errors.count() == 3
+    scale_error = page.locator(".field:has(input[name=scale]) .field-error")
+    assert "“较好=八十”" in scale_error.inner_text()
+    in_viewport(page, ".field:has(input[name=scale]) .field-error")
+    assert "过半" in page.locator(".field:has(input[name=quorum_pct]) .field-error").inner_text()
+    assert page.locator(".field:has(textarea[name=thresholds]) .field-error").inner_text()
+    assert page.input_value("input[name=scale]") == "好=100, 较好=八十, 一般=60"
+    assert "共 3 处问题" in page.inner_text("#scheme-problems")
+    no_horizontal_scroll(page)
+    shoot(page, "pages2_scheme_errors", full_page=True)
+
+
+def test_a_bad_year_is_refused_in_chinese_words(laptop, live_server):
+    page = laptop
+    page.goto(f"{live_server.base_url}/meetings/new")
+    page.fill("input[name=title]", "年度述职评议")
+    page.fill("input[name=organ_name]", "机关党组")
+    page.fill("#year", "24")
+    page.click("form:has(#year) button[type=submit]")
+    year = page.locator("#year")
+    message = year.evaluate("el => el.validationMessage")
+    assert message.startswith("请填写四位数年份，如 20") and "Please" not in message
+    assert page.url.endswith("/meetings/new")
+    page.fill("#year", "2024")
+    assert year.evaluate("el => el.validity.valid")

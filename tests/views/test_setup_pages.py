@@ -130,7 +130,7 @@ REFUSALS = {
             "component_c1": "九十",
         },
         field="component_c1",
-        reason="日常考核 不是数字",
+        reason="“日常考核”应填数字，不能填“九十”。",
         kept=["新同志", "副主任", "研究室", "九十"],
         selected="1",
         unsaved=(Reporter, {"name": "新同志"}),
@@ -183,12 +183,45 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(  # type: ignor
         assert db.query(model).filter_by(**where).count() == 0
 
 
-def test_scheme_rules_are_listed_beside_the_save_button(admin_client, make_meeting):
+def test_every_scheme_problem_is_shown_at_once_beside_its_field(admin_client, make_meeting):
     meeting = make_meeting(slips=None)
-    form = {"mode": "grade", "scale": "好=60, 差=80", "overall": "", "thresholds": "差"}
+    form = {
+        "mode": "grade",
+        "scale": "好=60, 差=80",
+        "overall": "",
+        "thresholds": "差",
+        "quorum_pct": "五十",
+        "components": "日常考核=三十",
+    }
     html = page(admin_client.post(f"/meetings/{meeting.id}/scheme", data=form))
+    assert "从好到差" in error_after(html, "scale")
+    assert "综合评价" in error_after(html, "overall")
+    assert "至少" in error_after(html, "thresholds")
+    assert "“五十”" in error_after(html, "quorum_pct")
+    assert "“日常考核=三十”" in error_after(html, "components")
+    # the summary beside the save button says the scheme was not saved
     box = html.index('id="scheme-problems"')
-    assert box < html.index("保存方案") and "从好到差" in html[box:]
+    assert box < html.index("保存方案") and "共 5 处问题" in html[box:]
+
+
+def test_the_scheme_form_shows_only_the_fields_of_its_ballot_kind(admin_client, make_meeting):
+    meeting = make_meeting(slips=None)
+    grade = page(admin_client.get(f"/meetings/{meeting.id}/scheme"))
+    numeric = page(admin_client.get(f"/meetings/{meeting.id}/scheme?preset=numeric"))
+
+    def hidden(html: str, field: str) -> bool:
+        # the wrapper of the field: hidden when it belongs to the other kind
+        start = html.index(f'name="{field}"')
+        wrapper = html.rindex("data-mode=", 0, start)
+        return html[wrapper : html.index(">", wrapper)].endswith("hidden")
+
+    for field in ("scale", "top_quota_pct", "top_quota_scope", "same_grade_invalid"):
+        assert not hidden(grade, field) and hidden(numeric, field), field
+    assert hidden(grade, "trim_extremes") and not hidden(numeric, "trim_extremes")
+    for html in (grade, numeric):  # shown for both kinds
+        for field in ("abstain", "thresholds", "quorum_pct"):
+            start = html.index(f'name="{field}"')
+            assert "hidden" not in html[html.rindex("<div", 0, start) : start], field
 
 
 def test_a_loaded_preset_is_marked_unsaved(admin_client, make_meeting):
@@ -209,11 +242,23 @@ def test_the_import_template_has_the_importers_columns_and_imports_back(
     sheet = load_workbook(io.BytesIO(response.data)).active
     header = [cell.value for cell in sheet[1]]
     assert header == ["姓名", "职务", "单位", "述职方式", "顺序", "日常考核", "述职报告"]
-    assert sheet["A2"].value == "王建军" and sheet["D2"].value == "现场"
+    assert sheet["A2"].value == "示例：王建军" and sheet["D2"].value == "现场"
     assert sheet.column_dimensions["G"].width > sheet.column_dimensions["A"].width >= 12
     assert sheet.freeze_panes == "A2"
 
-    preview = reporters.preview_import(meeting, response.data)
+    # unchanged, the template imports nobody: its example row is marked and skipped
+    unchanged = reporters.preview_import(meeting, response.data)
+    assert unchanged.rows == [] and unchanged.samples == [2] and not unchanged.ok
+
+    # filled in below the example, the example is still skipped and the rest imports
+    for column, value in zip(
+        "ABCDEFG", ["王建军", "书记", "办公室", "现场", 1, 90, ""], strict=True
+    ):
+        sheet[f"{column}3"] = value
+    filled = io.BytesIO()
+    sheet.parent.save(filled)
+    preview = reporters.preview_import(meeting, filled.getvalue())
+    assert preview.samples == [2]
     assert preview.ok and preview.columns == [
         "name",
         "title",
@@ -224,6 +269,7 @@ def test_the_import_template_has_the_importers_columns_and_imports_back(
         "report",
     ]
     (row,) = preview.rows
+    assert row.line == 3
     assert row.data is not None and row.data.name == "王建军" and row.data.on_site
     assert row.data.component_scores == {"c1": 90}
 
@@ -254,3 +300,35 @@ def test_the_import_preview_labels_the_daily_score_column(admin_client, make_mee
     assert '<th class="num">日常考核</th>' in html and "成绩" not in html
     assert "文件：名单.csv" in html
     assert '<td class="num">91.5</td>' in html
+
+
+def test_the_preview_of_an_unchanged_template_says_the_example_was_not_imported(
+    admin_client, make_meeting
+):
+    meeting = make_meeting(reporters_count=0, slips=None)
+    template = admin_client.get(f"/meetings/{meeting.id}/reporters/import/template.xlsx").data
+    html = page(
+        admin_client.post(
+            f"/meetings/{meeting.id}/reporters/import",
+            data={"file": (io.BytesIO(template), "模板.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "模板中的示例行未导入（第 2 行）。" in text
+    assert "文件中除示例行外没有其他行" in text
+    assert "/reporters/import/confirm" not in html and "有错误" not in text
+
+
+def test_a_reporter_score_out_of_range_reads_without_a_stray_space(admin_client, make_meeting):
+    meeting = make_meeting(slips=None)
+    form = {"name": "新同志", "on_site": "1", "component_c1": "120"}
+    html = page(admin_client.post(f"/meetings/{meeting.id}/reporters/add", data=form))
+    assert error_after(html, "component_c1") == "“日常考核”应在 0 至 100 之间。"
+
+
+def test_the_year_field_explains_its_format_in_chinese(admin_client):
+    html = page(admin_client.get("/meetings/new"))
+    year = re.search(r'<input id="year"[^>]*>', html)
+    assert year and 'pattern="20[0-9][0-9]"' in year.group(0)
+    assert 'title="请填写四位数年份，如 ' in year.group(0)

@@ -54,12 +54,16 @@ def _reporter_form(meeting) -> reporters.ReporterData:
                 value = float(text)
             except ValueError as exc:
                 raise Invalid(
-                    _l("%(label)s is not a number: %(value)s", label=component["name"], value=text),
+                    _l(
+                        "%(label)s must be a number, not %(value)s.",
+                        label=component["name"],
+                        value=text,
+                    ),
                     field="component_" + component["key"],
                 ) from exc
             if not 0 <= value <= 100:
                 raise Invalid(
-                    _l("%(label)s must be 0-100.", label=component["name"]),
+                    _l("%(label)s must be between 0 and 100.", label=component["name"]),
                     field="component_" + component["key"],
                 )
             scores[component["key"]] = value

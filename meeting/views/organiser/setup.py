@@ -109,6 +109,20 @@ def category_preset(meeting_id: int):
     return redirect(url_for("organiser.categories", meeting_id=meeting.id))
 
 
+# the scheme form's fields that show their own problems beside them
+SCHEME_FIELD_ERRORS = (
+    "scale",
+    "dimensions",
+    "overall",
+    "abstain",
+    "top_quota_pct",
+    "small_group_min",
+    "quorum_pct",
+    "components",
+    "thresholds",
+)
+
+
 def scheme_form_values(data: dict) -> dict:
     """The scheme document as the text fields of the edit form."""
     return {
@@ -148,12 +162,32 @@ def scheme(meeting_id: int):
         except DomainError as error:
             session.rollback()
             field = field_of(error)
+            by_field = error.detail.get("fields") or {}
             if field:  # beside the field that cannot be read
                 problems[field] = str(error.message)
-            elif error.status == 400:  # the scheme's rules: listed beside the save button
-                problems["scheme"] = [str(error.message)] + [
-                    str(p) for p in error.detail.get("problems", [])
+            elif error.status == 400:
+                # every problem at once: beside its field where the form shows one, the
+                # rest listed beside the save button
+                shown = [key for key in by_field if key in SCHEME_FIELD_ERRORS]
+                for key in shown:
+                    problems[key] = " ".join(str(p) for p in by_field[key])
+                rest = [
+                    str(p) for key, items in by_field.items() if key not in shown for p in items
                 ]
+                if not by_field:
+                    rest = [str(p) for p in error.detail.get("problems", [])]
+                if rest:
+                    problems["scheme"] = [str(error.message), *rest]
+                else:
+                    count = sum(len(by_field[key]) for key in shown)
+                    problems["scheme"] = [
+                        str(
+                            _l(
+                                "The scheme is not saved: %(n)d problems are marked at their fields.",
+                                n=count,
+                            )
+                        )
+                    ]
             else:
                 flash_error(error)
         else:
