@@ -619,7 +619,9 @@ def publish(
             )
         rows.append(row)
     if level == "ranking":
-        rows.sort(key=lambda row: (row.get("rank") is None, row.get("rank") or 0, row["name"]))
+        # stable: ties and unranked results keep the summary's order (述职 order), as on
+        # the results page, the PDF and the Excel summary
+        rows.sort(key=lambda row: (row.get("rank") is None, row.get("rank") or 0))
     meeting.published = {
         "level": level,
         "at": now,
