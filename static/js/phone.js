@@ -201,9 +201,12 @@
   // ------------------------------------------------------------------ problems on the sheet
 
   // Where the rules find fault, by reporter: the note on its card and the lines to mark.
+  // A rule broken by several cards at once (the quota) is one problem: explained on the
+  // first of them; the others only get a neutral hint (byHint), not an error each.
   function faultsOf(round, draft) {
     var faults = {};
-    if (!checked) { return { list: [], byId: faults }; }
+    var hints = {};
+    if (!checked) { return { list: [], byId: faults, byHint: hints }; }
     var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
     function entry(rid) {
       faults[rid] = faults[rid] || { notes: [], lines: {}, overall: false };
@@ -220,17 +223,15 @@
         }
         for (j = 0; j < p.ids.length; j++) { entry(p.ids[j]).notes.push(Live.fmt(T.problem_reporter, { n: count[p.ids[j]] })); }
       } else if (p.code === 'top_quota') {
-        for (j = 0; j < p.ids.length; j++) {
-          entry(p.ids[j]).lines.overall = Live.fmt(T.problem_top_line, p.params);
-          // the whole reason on the first card, a short mark on the others
-          entry(p.ids[j]).notes.push(j === 0 ? Live.fmt(T.problem_top, p.params) : Live.fmt(T.problem_top_line, p.params));
-        }
+        entry(p.ids[0]).notes.push(problemText(p));
+        entry(p.ids[0]).lines.overall = '';
+        for (j = 1; j < p.ids.length; j++) { hints[p.ids[j]] = p.params.grade; }
       } else if (p.code === 'same_grade') {
-        entry(p.ids[0]).notes.push(Live.fmt(T.problem_same, p.params));
+        entry(p.ids[0]).notes.push(problemText(p));
         entry(p.ids[0]).lines.overall = '';
       }
     }
-    return { list: problems, byId: faults };
+    return { list: problems, byId: faults, byHint: hints };
   }
 
   function paintFaults(round, draft) {
@@ -243,21 +244,41 @@
       var note = cards[i].querySelector('.fault-note');
       note.hidden = !fault || !fault.notes.length;
       note.innerHTML = fault ? Live.esc(fault.notes.join(' ')) : '';
+      var hint = found.byHint[rid];
       var lines = cards[i].querySelectorAll('.line');
       for (var j = 0; j < lines.length; j++) {
         var key = lines[j].getAttribute('data-k');
         var mark = fault && fault.lines.hasOwnProperty(key) ? fault.lines[key] : null;
         if (mark !== null) { lines[j].className += ' fault'; }
-        lines[j].querySelector('.line-note').innerHTML = mark ? Live.esc(mark) : '';
+        var lineNote = lines[j].querySelector('.line-note');
+        if (!mark && hint && key === 'overall') {
+          lineNote.className = 'line-note hint';
+          lineNote.innerHTML = Live.esc(Live.fmt(T.problem_top_hint, { grade: hint }));
+        } else {
+          lineNote.className = 'line-note';
+          lineNote.innerHTML = mark ? Live.esc(mark) : '';
+        }
       }
     }
+    // the jump list: one mark per reporter, and a legend for exactly the marks in use
+    var used = {};
     var marks = Live.byId('jump-list').querySelectorAll('.jump-to');
     for (var k = 0; k < marks.length; k++) {
       var id = marks[k].getAttribute('data-jump');
-      var done = isDone(draft.answers[id]);
-      marks[k].className = 'jump-to' + (found.byId[id] ? ' fault' : (done ? ' done' : ''));
-      marks[k].querySelector('.mark').innerHTML = found.byId[id] ? '!' : (done ? '✓' : '○');
+      var kind = found.byId[id] ? 'fault' : (found.byHint[id] ? 'top' : (isDone(draft.answers[id]) ? 'done' : 'open'));
+      var sign = { fault: '!', top: found.byHint[id], done: '✓', open: '○' }[kind];
+      used[kind] = sign;
+      marks[k].className = 'jump-to ' + kind;
+      marks[k].querySelector('.mark').innerHTML = Live.esc(sign);
     }
+    var legend = [];
+    var order = ['done', 'open', 'fault', 'top'];
+    for (var m = 0; m < order.length; m++) {
+      if (used.hasOwnProperty(order[m])) {
+        legend.push('<span class="legend-' + order[m] + '">' + Live.esc(Live.fmt(T['mark_' + order[m]], { mark: used[order[m]], grade: used[order[m]] })) + '</span>');
+      }
+    }
+    Live.byId('jump-legend').innerHTML = legend.join(' ');
     return found.list;
   }
 
@@ -348,7 +369,7 @@
     } else if (problems && problems.length) {
       // the first reason in one place that is always in view, next to the submit button
       error = '<p class="error">' + Live.esc(problemText(problems[0])) +
-        (problems.length > 1 ? ' <b>' + Live.esc(Live.fmt(T.problems_left, { n: problems.length })) + '</b>' : '') + '</p>';
+        (problems.length > 1 ? ' <b>' + Live.esc(Live.fmt(T.problems_left, { more: problems.length - 1 })) + '</b>' : '') + '</p>';
     }
     Live.byId('sheet-error').innerHTML = error;
     fitBar();
