@@ -556,6 +556,7 @@ def test_when_scoring_closes_the_phone_says_it_is_over_and_what_is_next(browser,
     title = phone.inner_text("#sheet-title")
     assert title and title not in phone.inner_text("#now")
     assert body_count(phone, title) == 1
+    shoot(phone, "phone/scoring_sheet")
     fill(phone, range(2))
     fill(phone, range(2, 3), GOOD)  # not all the same grade
     phone.click("#check")
