@@ -61,6 +61,31 @@ MALFORMED = {
 }
 
 
+# One wording per rule: the phone shows the same sentences (views/delegate.py PHONE_TEXT).
+TOP_QUOTA = _l(
+    "At most {limit} reporters may get {grade}; {used} have it now. Change {over} of them."
+)
+TOP_QUOTA_MEETING = _l(
+    "At this meeting at most {limit} reporters may get {grade}; {before} got it in earlier "
+    "rounds and {now} on this ballot. Change {over} of them."
+)
+SAME_GRADE = _l(
+    "Every reporter has the overall grade {grade}; such a ballot is invalid. Change at least one."
+)
+
+
+def explain_all(problems: list[Problem], names: dict[int, str]) -> list[str]:
+    """The problems as sentences, each fault once: every reporter on the top grade is
+    already a quota problem on that grade (fixing the quota fixes it), so it is not
+    explained a second time."""
+    quota_grades = {p.params["grade"] for p in problems if p.code == "top_quota"}
+    return [
+        explain(p, names)
+        for p in problems
+        if not (p.code == "same_grade" and p.params["grade"] in quota_grades)
+    ]
+
+
 def explain(problem: Problem, names: dict[int, str]) -> str:
     """A validity problem as a sentence the delegate can act on."""
     params = problem.params
@@ -73,32 +98,21 @@ def explain(problem: Problem, names: dict[int, str]) -> str:
                 names="、".join(missing[:5]) + ("……" if len(missing) > 5 else ""),
             )
         )
-    if problem.code == "top_quota" and params.get("before"):
-        return str(
-            _l(
-                "At this meeting you may give %(grade)s to at most %(limit)d reporters; you gave it to %(before)d in earlier rounds and %(now)d on this ballot.",
+    if problem.code == "top_quota":
+        over = params["used"] - params["limit"]
+        if params.get("before"):
+            return str(TOP_QUOTA_MEETING).format(
                 grade=params["grade"],
                 limit=params["limit"],
                 before=params["before"],
                 now=params["used"] - params["before"],
+                over=over,
             )
-        )
-    if problem.code == "top_quota":
-        return str(
-            _l(
-                "You may give %(grade)s to at most %(limit)d reporters; you gave it to %(used)d.",
-                grade=params["grade"],
-                limit=params["limit"],
-                used=params["used"],
-            )
+        return str(TOP_QUOTA).format(
+            grade=params["grade"], limit=params["limit"], used=params["used"], over=over
         )
     if problem.code == "same_grade":
-        return str(
-            _l(
-                "Every reporter has the overall grade %(grade)s; such a ballot is invalid.",
-                grade=params["grade"],
-            )
-        )
+        return str(SAME_GRADE).format(grade=params["grade"])
     return problem.code
 
 
@@ -370,10 +384,9 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
         )
         quota = meeting_quota(sheet.scheme, sheet.meeting_reporters, used_before or 0)
         top = top_used(sheet.scheme, answers)
-    problems = [
-        explain(p, sheet.names)
-        for p in check_ballot(sheet.scheme, sheet.reporter_ids, answers, quota)
-    ]
+    problems = explain_all(
+        check_ballot(sheet.scheme, sheet.reporter_ids, answers, quota), sheet.names
+    )
     values = {
         "submission_id": submission,
         "seq": seq,

@@ -3,6 +3,8 @@ import pytest
 from meeting import ballots, meetings, rounds, tokens
 from meeting.errors import Conflict, Forbidden, Invalid, NotFound
 from meeting.models import Ballot
+from meeting.scoring import Problem
+from meeting.views.delegate import PHONE_TEXT
 from tests.helpers import full_lines
 
 
@@ -78,6 +80,26 @@ def test_rule_breaking_ballot_is_stored_as_invalid(db, setup, grade, overrides, 
     )
     assert not receipt.valid and any(fragment in p for p in receipt.problems)
     assert stored(db)[0].valid is False
+
+
+@pytest.mark.parametrize(
+    ("grade", "explained"),
+    [
+        # 3 x 好 breaks the quota (1) and is all the same grade: one fault, said once
+        ("好", ["“好”最多可评 1 人，现评了 3 人，请改掉 2 人。"]),
+        ("一般", ["所有人的总体评价都是“一般”，按规定为无效票，请至少改一人。"]),
+    ],
+)
+def test_an_invalid_ballot_is_explained_once_in_the_phones_words(db, setup, grade, explained):
+    meeting, scoring_round, token = setup
+    receipt = ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, grade=grade))
+    assert receipt.problems == explained
+    # the phone checks with the very same sentences
+    phone = {key: str(value) for key, value in PHONE_TEXT.items()}
+    assert {phone["top_quota"], phone["same_grade"]} == {
+        str(ballots.TOP_QUOTA),
+        str(ballots.SAME_GRADE),
+    }
 
 
 def test_incomplete_ballot_is_invalid_and_names_the_reporter(db, setup):
@@ -272,3 +294,9 @@ def test_a_superseded_version_learns_nothing_of_the_newer_one(db, setup):
     older = ballots.submit_ballot(db, token.id, payload(meeting, scoring_round, "older-device", 2))
     ack = older.as_ack()
     assert ack["superseded"] and "valid" not in ack and "problems" not in ack
+
+
+def test_a_meeting_quota_is_explained_with_the_earlier_rounds(db):
+    params = {"grade": "好", "limit": 3, "used": 5, "before": 2}
+    text = ballots.explain(Problem("top_quota", params), {})
+    assert text == "本次会议“好”最多可评 3 人，此前各轮已评 2 人，本票评了 3 人，请改掉 2 人。"

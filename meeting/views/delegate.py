@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import pushing, throttle, tokens
+from .. import ballots, pushing, throttle, tokens
 from ..db import get_session
 from ..errors import DomainError
 from ..models import CLOSED, BallotToken, Category, Meeting, Reporter
@@ -31,6 +31,8 @@ PHONE_TEXT = {
     "connecting": _l("Connecting…"),
     "online": _l("Connected"),
     "offline": _l("Connection lost: your answers are kept on this phone and sent when it is back."),
+    # no ballot open: nothing to keep, only the reconnecting is true
+    "offline_idle": _l("Connection lost; reconnecting…"),
     "waiting": _l("Scoring has not started. This page changes by itself when it does."),
     "round_closed": _l("This scoring round has closed. Thank you."),
     "meeting_closed": _l("The meeting has ended. Thank you for taking part."),
@@ -54,8 +56,9 @@ PHONE_TEXT = {
     "submitted_invalid": _l("Stored, but it counts as an invalid ballot:"),
     "change": _l("Change my ballot"),
     "incomplete": _l("Not finished for {n} reporters: {names}."),
-    "top_quota": _l("You may give {grade} to at most {limit} reporters; you gave it to {used}."),
-    "same_grade": _l("Every reporter has the overall grade {grade}; such a ballot is invalid."),
+    # one wording per rule, the same the server explains a stored ballot with
+    "top_quota": ballots.TOP_QUOTA,
+    "same_grade": ballots.SAME_GRADE,
     "error": _l("The ballot was not accepted:"),
     "revoked": _l("This slip has been revoked. Please ask the staff for a new slip."),
     "reporter": _l("Reporter"),
@@ -78,10 +81,13 @@ PHONE_TEXT = {
     # between rounds: what is happening in the room now
     "offline_short": _l("Offline"),
     "now_report": _l("Now: {name} reports"),
-    "now_comment": _l("Comments on {name}'s report"),
-    "now_inquiry": _l("Questions to {name}"),
+    "now_comment": _l("Now commenting on {name}'s report"),
+    "now_inquiry": _l("Now questioning {name}"),
     "now_item": _l("Now: {title}"),
     "now_scoring": _l("Scoring opens shortly; this page changes by itself."),
+    "scoring_over": _l("Scoring is over"),
+    "scoring_over_next": _l("Scoring is over · next: {title}"),
+    "answer_clock": _l("Answering {clock}"),
     "next_report": _l("Next: {name} reports"),
     "next_item": _l("Next: {title}"),
     "speaker": _l("Speaking: {name}"),
@@ -91,6 +97,8 @@ PHONE_TEXT = {
     ),
     "recent_voted": _l("“{title}” has closed; your ballot was received."),
     "recent_not_voted": _l("“{title}” has closed; no ballot was sent from this phone."),
+    "voted_short": _l("Your ballot was received."),
+    "not_voted_short": _l("No ballot was sent from this phone."),
     "recent_void": _l(
         "“{title}” was declared void and counts for nothing; "
         "if it is scored again, this page changes by itself."
@@ -106,18 +114,17 @@ PHONE_TEXT = {
     ),
     # the sheet: where the problems are
     "jump_list": _l("List"),
-    "jump_title": _l("Go to a reporter"),
+    "jump_title": _l("Jump to a reporter"),
+    # the jump list's legend: one entry per mark in use
+    "mark_done": _l("{mark} all answered"),
+    "mark_open": _l("{mark} not finished"),
+    "mark_fault": _l("{mark} to fix"),
+    "mark_top": _l("{mark} has {grade}"),
     "problem_line": _l("Not answered yet"),
     "problem_reporter": _l("{n} lines not answered for this reporter"),
-    "problem_top": _l(
-        "At most {limit} reporters may get {grade}; this ballot gives it to {used}. "
-        "Change {over} of them."
-    ),
-    "problem_top_line": _l("Too many {grade}"),
-    "problem_same": _l(
-        "Everyone has the overall grade {grade}; such a ballot is invalid. Change at least one."
-    ),
-    "problems_left": _l("{n} problems to fix"),
+    # on the cards that share a quota the first one explains: a hint, not an error
+    "problem_top_hint": _l("Counts toward the {grade} limit"),
+    "problems_left": _l("{more} more to fix after this one"),
 }
 
 

@@ -50,7 +50,10 @@
         });
       }
     }
-    if (scheme.same_grade_invalid && round.reporters.length >= scheme.same_grade_min && !missing.length) {
+    // every reporter on the top grade is already the quota problem on that grade (fixing
+    // it fixes both): one fault, reported once, as the server explains it (explain_all)
+    var quotaOnTop = problems.length && problems[problems.length - 1].code === 'top_quota' ? problems[problems.length - 1].params.grade : undefined;
+    if (scheme.same_grade_invalid && round.reporters.length >= scheme.same_grade_min && !missing.length && overall[0] !== quotaOnTop) {
       var same = overall[0] !== null && overall[0] !== undefined;
       for (i = 1; i < overall.length && same; i++) { same = overall[i] === overall[0]; }
       if (same) {

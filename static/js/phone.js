@@ -201,9 +201,12 @@
   // ------------------------------------------------------------------ problems on the sheet
 
   // Where the rules find fault, by reporter: the note on its card and the lines to mark.
+  // A rule broken by several cards at once (the quota) is one problem: explained on the
+  // first of them; the others only get a neutral hint (byHint), not an error each.
   function faultsOf(round, draft) {
     var faults = {};
-    if (!checked) { return { list: [], byId: faults }; }
+    var hints = {};
+    if (!checked) { return { list: [], byId: faults, byHint: hints }; }
     var problems = window.BallotRules.check(state.scheme, rulesRound(round), draft.answers);
     function entry(rid) {
       faults[rid] = faults[rid] || { notes: [], lines: {}, overall: false };
@@ -220,17 +223,15 @@
         }
         for (j = 0; j < p.ids.length; j++) { entry(p.ids[j]).notes.push(Live.fmt(T.problem_reporter, { n: count[p.ids[j]] })); }
       } else if (p.code === 'top_quota') {
-        for (j = 0; j < p.ids.length; j++) {
-          entry(p.ids[j]).lines.overall = Live.fmt(T.problem_top_line, p.params);
-          // the whole reason on the first card, a short mark on the others
-          entry(p.ids[j]).notes.push(j === 0 ? Live.fmt(T.problem_top, p.params) : Live.fmt(T.problem_top_line, p.params));
-        }
+        entry(p.ids[0]).notes.push(problemText(p));
+        entry(p.ids[0]).lines.overall = '';
+        for (j = 1; j < p.ids.length; j++) { hints[p.ids[j]] = p.params.grade; }
       } else if (p.code === 'same_grade') {
-        entry(p.ids[0]).notes.push(Live.fmt(T.problem_same, p.params));
+        entry(p.ids[0]).notes.push(problemText(p));
         entry(p.ids[0]).lines.overall = '';
       }
     }
-    return { list: problems, byId: faults };
+    return { list: problems, byId: faults, byHint: hints };
   }
 
   function paintFaults(round, draft) {
@@ -243,21 +244,41 @@
       var note = cards[i].querySelector('.fault-note');
       note.hidden = !fault || !fault.notes.length;
       note.innerHTML = fault ? Live.esc(fault.notes.join(' ')) : '';
+      var hint = found.byHint[rid];
       var lines = cards[i].querySelectorAll('.line');
       for (var j = 0; j < lines.length; j++) {
         var key = lines[j].getAttribute('data-k');
         var mark = fault && fault.lines.hasOwnProperty(key) ? fault.lines[key] : null;
         if (mark !== null) { lines[j].className += ' fault'; }
-        lines[j].querySelector('.line-note').innerHTML = mark ? Live.esc(mark) : '';
+        var lineNote = lines[j].querySelector('.line-note');
+        if (!mark && hint && key === 'overall') {
+          lineNote.className = 'line-note hint';
+          lineNote.innerHTML = Live.esc(Live.fmt(T.problem_top_hint, { grade: hint }));
+        } else {
+          lineNote.className = 'line-note';
+          lineNote.innerHTML = mark ? Live.esc(mark) : '';
+        }
       }
     }
+    // the jump list: one mark per reporter, and a legend for exactly the marks in use
+    var used = {};
     var marks = Live.byId('jump-list').querySelectorAll('.jump-to');
     for (var k = 0; k < marks.length; k++) {
       var id = marks[k].getAttribute('data-jump');
-      var done = isDone(draft.answers[id]);
-      marks[k].className = 'jump-to' + (found.byId[id] ? ' fault' : (done ? ' done' : ''));
-      marks[k].querySelector('.mark').innerHTML = found.byId[id] ? '!' : (done ? '✓' : '○');
+      var kind = found.byId[id] ? 'fault' : (found.byHint[id] ? 'top' : (isDone(draft.answers[id]) ? 'done' : 'open'));
+      var sign = { fault: '!', top: found.byHint[id], done: '✓', open: '○' }[kind];
+      used[kind] = sign;
+      marks[k].className = 'jump-to ' + kind;
+      marks[k].querySelector('.mark').innerHTML = Live.esc(sign);
     }
+    var legend = [];
+    var order = ['done', 'open', 'fault', 'top'];
+    for (var m = 0; m < order.length; m++) {
+      if (used.hasOwnProperty(order[m])) {
+        legend.push('<span class="legend-' + order[m] + '">' + Live.esc(Live.fmt(T['mark_' + order[m]], { mark: used[order[m]], grade: used[order[m]] })) + '</span>');
+      }
+    }
+    Live.byId('jump-legend').innerHTML = legend.join(' ');
     return found.list;
   }
 
@@ -348,7 +369,7 @@
     } else if (problems && problems.length) {
       // the first reason in one place that is always in view, next to the submit button
       error = '<p class="error">' + Live.esc(problemText(problems[0])) +
-        (problems.length > 1 ? ' <b>' + Live.esc(Live.fmt(T.problems_left, { n: problems.length })) + '</b>' : '') + '</p>';
+        (problems.length > 1 ? ' <b>' + Live.esc(Live.fmt(T.problems_left, { more: problems.length - 1 })) + '</b>' : '') + '</p>';
     }
     Live.byId('sheet-error').innerHTML = error;
     fitBar();
@@ -426,7 +447,10 @@
     var clock = Live.byId('now-clock');
     if (!clock || !state || !state.now || !state.now.timer) { return; }
     var left = Live.remaining(state.now.timer);
-    clock.innerHTML = left === null ? '' : Live.esc(Live.clock(left));
+    // while a question is answered, the timer is the answer's (the phase's is set aside)
+    var text = left === null ? '' : Live.clock(left);
+    if (text && state.now.phase_timer) { text = Live.fmt(T.answer_clock, { clock: text }); }
+    clock.innerHTML = Live.esc(text);
     clock.className = 'clock' + (left !== null && left < 0 ? ' overtime' : '');
   }
 
@@ -447,13 +471,27 @@
     if (who && key === 'report') { return Live.fmt(T.now_report, { name: who.name }); }
     if (who && key === 'comment') { return Live.fmt(T.now_comment, { name: who.name }); }
     if (who && key === 'inquiry') { return Live.fmt(T.now_inquiry, { name: who.name }); }
-    // a scoring phase with no round open: about to open, unless one just closed
-    if (key === 'scoring' && (!state.recent_round || state.recent_round.rehearsal)) { return T.now_scoring; }
+    // a scoring phase with no round open (and none closed in it: scoringDone): about to open
+    if (key === 'scoring') { return T.now_scoring; }
     return Live.fmt(T.now_item, { title: who ? who.name + ' ' + now.phase.label : (now.item.title || now.phase.label) });
   }
 
-  // The header card: one line (phase, who, countdown) above a ballot; between rounds it
-  // says what is happening, who speaks, what comes next, and offers the report.
+  // The agenda stands on a scoring phase whose round has closed: the scoring is over,
+  // whatever its countdown still shows (the agenda has no link to rounds: the newest
+  // ended round that counts is taken as this phase's).
+  function scoringDone(now) {
+    var recent = state.recent_round;
+    return now.phase.key === 'scoring' && !openRound() && !!recent && !recent.rehearsal && recent.status === 'closed';
+  }
+
+  function nextText(next) {
+    return next.reporter && next.kind === 'report' ? Live.fmt(T.next_report, { name: next.reporter }) : Live.fmt(T.next_item, { title: next.title });
+  }
+
+  // The header card. Above a ballot: one line (phase, who, countdown); the sheet's own
+  // heading names the round. Between rounds: what is happening (once), who speaks, the
+  // countdown, what comes next, and the report; after a scoring phase's round closed:
+  // that the scoring is over and what comes next, with no clock.
   var nowHtml = '';
   function drawNow(expanded) {
     var box = Live.byId('now');
@@ -461,13 +499,19 @@
     var html = '';
     if (now && now.started && now.item && state.meeting.status !== 'closed') {
       var who = now.item.reporter;
-      var title = now.item.title === now.phase.label ? '' : now.item.title;
-      html = '<div class="now-row"><div class="now-text"><span class="phase">' + Live.esc(now.phase.label) + '</span> ' +
-        Live.esc(who ? who.name : title) +
-        (who ? ' <small>' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</small>' : '') +
-        '</div><span id="now-clock" class="clock"></span></div>';
-      if (expanded) {
-        html += '<p class="now-head">' + Live.esc(nowHeadline(now)) + '</p>';
+      var next = state.next;
+      var clock = '<span id="now-clock" class="clock"></span>';
+      if (!expanded) {
+        html = '<div class="now-row"><div class="now-text"><span class="phase">' + Live.esc(now.phase.label) + '</span>' +
+          (who ? ' ' + Live.esc(who.name) + ' <small>' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</small>' : '') +
+          '</div>' + clock + '</div>';
+      } else if (scoringDone(now)) {
+        html = '<div class="now-row"><p class="now-text now-head">' + Live.esc(next ?
+          Live.fmt(T.scoring_over_next, { title: next.reporter && next.kind === 'report' ? next.reporter : next.title }) :
+          T.scoring_over) + '</p></div>';
+      } else {
+        html = '<div class="now-row"><p class="now-text now-head">' + Live.esc(nowHeadline(now)) + '</p>' + clock + '</div>';
+        if (who && (who.unit || who.title)) { html += '<p class="now-line"><small>' + Live.esc(who.unit) + ' ' + Live.esc(who.title) + '</small></p>'; }
         var speaker = now.speaker;
         if (speaker && speaker.name) {
           html += '<p class="now-line">' + Live.esc(Live.fmt(speaker.role ? T.speaker_role : T.speaker, speaker)) + '</p>';
@@ -485,10 +529,8 @@
               '</summary><ul>' + written.join('') + '</ul></details>';
           }
         }
-        var next = state.next;
         if (next && now.phase.index === now.phase.count - 1 && now.phase.key !== 'report') {
-          html += '<p class="now-line next">' + Live.esc(next.reporter && next.kind === 'report' ?
-            Live.fmt(T.next_report, { name: next.reporter }) : Live.fmt(T.next_item, { title: next.title })) + '</p>';
+          html += '<p class="now-line next">' + Live.esc(nextText(next)) + '</p>';
         }
       }
     }
@@ -506,8 +548,10 @@
     var draft = load(recent.id);
     var mine = (me && me.ballots && me.ballots[recent.id]) || draft.receipt;
     if (draft.pending || (draft.error && !mine)) { return { text: T.not_received, tone: 'warn' }; }
-    if (mine) { return { text: Live.fmt(T.recent_voted, recent), tone: 'ok' }; }
-    return { text: Live.fmt(T.recent_not_voted, recent), tone: '' };
+    // the header already says the scoring is over: only this phone's part is news
+    var short = state.now && state.now.phase && scoringDone(state.now);
+    if (mine) { return { text: short ? T.voted_short : Live.fmt(T.recent_voted, recent), tone: 'ok' }; }
+    return { text: short ? T.not_voted_short : Live.fmt(T.recent_not_voted, recent), tone: '' };
   }
 
   var questionSubmission = null;
@@ -571,6 +615,8 @@
   function render() {
     if (over || (state && state.meeting.status === 'closed')) { drawOver(); return; }
     var round = openRound();
+    // say only what is true: answers are kept only while there is a ballot to fill in
+    Live.byId('offline').innerHTML = Live.esc(round ? T.offline : T.offline_idle);
     drawNow(!round);
     drawQuestions();
     if (!state) { status(T.connecting); return; }

@@ -200,7 +200,8 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     card.locator(".line").nth(LINES - 1).locator(".choice").nth(FAIR).click()
     assert phone.locator(f"#rep-{rid}.fault").count() == 0
 
-    # too many 好: the first of them is pointed at, with the rule spelled out
+    # too many 好: one problem, pointed at on the first of them, with the rule spelled out;
+    # the other six only get a calm hint
     for index in (2, 5, 8, 11, 14, 17, 19):
         phone.locator("#sheet .reporter").nth(index).locator(".line.overall .choice").nth(
             GOOD
@@ -209,11 +210,12 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     phone.click("#check")
     first_top = scene.reporter_ids[2]
     in_view(phone, f"#rep-{first_top} .fault-note")
-    assert "最多只能评6人，本票评了7人，请改掉1人" in phone.inner_text(
-        f"#rep-{first_top} .fault-note"
-    )
+    rule = "“好”最多可评 6 人，现评了 7 人，请改掉 1 人。"
+    assert phone.inner_text(f"#rep-{first_top} .fault-note") == rule
+    assert phone.inner_text("#sheet-error") == rule
     in_view(phone, f"#rep-{first_top} .line.overall.fault")
-    assert phone.locator("#sheet .reporter.fault").count() == 7
+    assert phone.locator("#sheet .reporter.fault").count() == 1
+    assert phone.locator("#sheet .line-note.hint").count() == 6
     assert phone.locator("#confirm").count() == 0  # nothing was sent
     shoot(phone, "phone/refused_quota")
     phone.context.close()
@@ -266,7 +268,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     assert button["height"] >= 44
 
     console.emit("agenda_next")
-    wait_text(idle, "#now", "点评环节")
+    wait_text(idle, "#now", "正在点评：述职人001 的述职")
     console.emit("speaker", {"name": "李清", "role": "机关党组书记"})
     wait_text(idle, "#now", "正在发言：机关党组书记 李清")
     assert in_view(idle, "#now a.report-button")["height"] >= 44
@@ -281,7 +283,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     idle.go_back()
 
     console.emit("agenda_next")
-    wait_text(idle, "#now", "询问环节")
+    wait_text(idle, "#now", "正在询问：述职人001")
     wait_text(idle, "#now", "下一位：述职人002 述职")
     in_view(idle, "#now a.report-button")
     shoot(idle, "phone/inquiry_phase")
@@ -302,7 +304,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     assert "测评尚未开始" not in idle.inner_text("body")
     # and what is on now, still in the card above
     in_view(idle, "#now .now-head")
-    assert "询问环节" in idle.inner_text("#now")
+    assert "正在询问" in idle.inner_text("#now")
 
     console.emit("agenda_next")  # 述职人002: the next speaker talks
     wait_text(voter, "#now", "正在进行：述职人002 述职")
@@ -335,12 +337,24 @@ def test_the_countdown_and_the_offline_notice_stay_on_the_screen(browser, live_s
     wait_until(phone, "!document.getElementById('offline').hidden", timeout=30000)
     banner = in_view(phone, "#offline")
     assert banner["right"] <= 360
-    # its lines end at punctuation, never inside a phrase
-    ends = line_ends(phone, "#offline")
-    assert len(ends) >= 2 and all(end in "，。：；、" for end in ends), ends
+    # no ballot open: nothing is kept on the phone, and the banner does not say so
+    assert phone.inner_text("#offline") == "网络已断开，正在重新连接…"
     assert "已断开" in phone.inner_text("#connection")
     no_horizontal_scroll(phone)
     shoot(phone, "phone/offline")
+    phone.context.set_offline(False)
+    wait_until(phone, "document.getElementById('offline').hidden", timeout=30000)
+
+    # with a ballot open, the answers are kept: the banner says so, in whole phrases
+    console.emit("open_round", {"reporters": [scene.reporter_ids[0]]})
+    phone.wait_for_selector("#sheet .reporter")
+    phone.context.set_offline(True)
+    wait_until(phone, "!document.getElementById('offline').hidden", timeout=30000)
+    in_view(phone, "#offline")
+    assert "已填内容保存在本机" in phone.inner_text("#offline")
+    ends = line_ends(phone, "#offline")
+    assert len(ends) >= 2 and all(end in "，。：；、" for end in ends), ends
+    shoot(phone, "phone/offline_ballot")
     phone.context.set_offline(False)
     wait_until(phone, "document.getElementById('offline').hidden", timeout=30000)
     console.close()
@@ -464,5 +478,129 @@ def test_when_the_agenda_is_done_the_phone_thanks_and_counts_down_nothing(browse
     in_view(phone, "#panel-status .big")
     assert phone.locator("#now-clock").count() == 0
     assert "测评尚未开始" not in phone.inner_text("body")
+    console.close()
+    phone.context.close()
+
+
+def body_count(page, fragment: str) -> int:  # type: ignore[no-untyped-def]
+    """How often a sentence is shown on the page (the open jump list included)."""
+    return int(page.evaluate("(f) => document.body.innerText.split(f).length - 1", fragment))
+
+
+def test_a_quota_broken_by_every_card_is_one_calm_problem(browser, live_server):
+    scene = setup(live_server)
+    phone = open_phone(browser, live_server, scene.secrets[2])
+    phone.wait_for_selector("#sheet .reporter")
+    fill(phone, range(21), GOOD)  # 好 for all 21: over the quota, and all the same
+    assert "“好” 21/6" in phone.inner_text("#progress")
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    phone.click("#check")
+
+    # one problem, one wording, shown once in the bar and once at the first card
+    rule = "“好”最多可评 6 人，现评了 21 人，请改掉 15 人。"
+    assert phone.inner_text("#sheet-error") == rule  # no "more problems": there are none
+    first = scene.reporter_ids[0]
+    in_view(phone, f"#rep-{first} .fault-note")
+    assert phone.inner_text(f"#rep-{first} .fault-note") == rule
+    assert body_count(phone, rule) == 2
+    assert body_count(phone, "无效票") == 0  # all-the-same is part of the same fault
+    # the other twenty: a neutral hint on their overall line, not an error each
+    assert phone.locator("#sheet .reporter.fault").count() == 1
+    assert phone.locator("#sheet .fault-note:not([hidden])").count() == 1
+    hints = phone.locator("#sheet .line-note.hint")
+    assert hints.count() == 20
+    assert hints.nth(0).inner_text() == "计入“好”名额"
+    in_view(phone, "#check")
+    no_horizontal_scroll(phone)
+    shoot(phone, "phone/refused_all_top")
+
+    # the jump list marks the one to fix and the cards on 好, and its legend explains both
+    phone.click("#jump-toggle")
+    assert phone.locator("#jump-list .jump-to.fault").count() == 1
+    assert phone.locator("#jump-list .jump-to.top").count() == 20
+    assert phone.locator("#jump-list .jump-to.done").count() == 0
+    legend = phone.inner_text("#jump-legend")
+    assert "! 需修改" in legend and "好 评了“好”" in legend and "已评完" not in legend
+    in_view(phone, "#jump-legend")
+    no_horizontal_scroll(phone)
+    shoot(phone, "phone/refused_all_top_jump")
+
+    # changing 15 of them leaves nothing to fix, and the hints go with the fault
+    phone.click("#jump-toggle")
+    for index in range(6, 21):
+        phone.locator("#sheet .reporter").nth(index).locator(".line.overall .choice").nth(
+            FAIR
+        ).click()
+    assert phone.locator("#sheet .reporter.fault").count() == 0
+    assert phone.locator("#sheet .line-note.hint").count() == 0
+    assert phone.inner_text("#sheet-error") == ""
+    phone.click("#jump-toggle")
+    assert "✓ 已评完" in phone.inner_text("#jump-legend")
+    phone.context.close()
+
+
+def test_when_scoring_closes_the_phone_says_it_is_over_and_what_is_next(browser, live_server):
+    # entering the scoring item opens its round
+    console, phone = agenda_at(browser, live_server, 3, "scoring", "测评")
+    meeting_id = console.meeting_id
+    round_id = in_server(
+        live_server,
+        lambda db: db.scalar(
+            select(ScoringRound.id).where(
+                ScoringRound.meeting_id == meeting_id, ScoringRound.status == "open"
+            )
+        ),
+    )
+    phone.wait_for_selector("#sheet .reporter")
+    # above the sheet, the phase and the clock; the round's name only once, as its heading
+    title = phone.inner_text("#sheet-title")
+    assert title and title not in phone.inner_text("#now")
+    assert body_count(phone, title) == 1
+    shoot(phone, "phone/scoring_sheet")
+    fill(phone, range(2))
+    fill(phone, range(2, 3), GOOD)  # not all the same grade
+    phone.click("#check")
+    phone.click("#confirm")
+    phone.wait_for_selector("#panel-done .ok")
+
+    console.emit("close_round", {"round": round_id})
+    wait_text(phone, "#now", "测评已结束 · 下一项：")
+    assert phone.locator("#now-clock").count() == 0  # no frozen countdown
+    assert "正在进行" not in phone.inner_text("#now")
+    in_view(phone, "#now .now-head")
+    wait_text(phone, "#panel-status", "您的测评票已收到")
+    assert phone.inner_text("body").count("已结束") == 1  # said once, in the header
+    no_horizontal_scroll(phone)
+    shoot(phone, "phone/scoring_over")
+    console.close()
+    phone.context.close()
+
+
+def test_the_now_card_says_each_thing_once_and_labels_the_answer_clock(browser, live_server):
+    scene = setup(live_server, reporters=2, on_site=1, open_round=False, agenda_built=True)
+    console = Console(live_server, scene.meeting_id)
+    console.emit("agenda_start")
+    phone = open_phone(browser, live_server, scene.secrets[0])
+    wait_text(phone, "#now", "正在进行：会议开始")
+    assert phone.inner_text("#now").count("会议开始") == 1
+    console.emit("agenda_next")  # 述职人001 reports
+    wait_text(phone, "#now", "正在进行：述职人001 述职")
+    assert phone.inner_text("#now").count("述职人001") == 1
+    console.emit("agenda_next")
+    wait_text(phone, "#now", "正在点评：述职人001 的述职")
+    assert phone.inner_text("#now").count("点评") == 1
+    console.emit("agenda_next")
+    wait_text(phone, "#now", "正在询问：述职人001")
+    assert phone.inner_text("#now").count("询问") == 1
+    wait_until(phone, "/^\\d+:\\d\\d$/.test(document.getElementById('now-clock').innerText)")
+
+    # a question is being answered: the clock is the answer's, and says so
+    console.emit("timer", {"action": "answer", "seconds": 180})
+    wait_text(phone, "#now-clock", "答问 ")
+    clock = in_view(phone, "#now-clock")
+    card = in_view(phone, "#now")
+    assert card["x"] <= clock["x"] and clock["right"] <= card["right"]
+    no_horizontal_scroll(phone)
+    shoot(phone, "phone/answer_clock")
     console.close()
     phone.context.close()
