@@ -74,18 +74,6 @@ SAME_GRADE = _l(
 )
 
 
-def explain_all(problems: list[Problem], names: dict[int, str]) -> list[str]:
-    """The problems as sentences, each fault once: every reporter on the top grade is
-    already a quota problem on that grade (fixing the quota fixes it), so it is not
-    explained a second time."""
-    quota_grades = {p.params["grade"] for p in problems if p.code == "top_quota"}
-    return [
-        explain(p, names)
-        for p in problems
-        if not (p.code == "same_grade" and p.params["grade"] in quota_grades)
-    ]
-
-
 def explain(problem: Problem, names: dict[int, str]) -> str:
     """A validity problem as a sentence the delegate can act on."""
     params = problem.params
@@ -384,9 +372,10 @@ def submit_ballot(session: Session, token_id: int, payload: Any) -> Receipt:
         )
         quota = meeting_quota(sheet.scheme, sheet.meeting_reporters, used_before or 0)
         top = top_used(sheet.scheme, answers)
-    problems = explain_all(
-        check_ballot(sheet.scheme, sheet.reporter_ids, answers, quota), sheet.names
-    )
+    problems = [
+        explain(p, sheet.names)
+        for p in check_ballot(sheet.scheme, sheet.reporter_ids, answers, quota)
+    ]
     values = {
         "submission_id": submission,
         "seq": seq,

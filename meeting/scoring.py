@@ -321,7 +321,8 @@ def check_ballot(
       the reporters on the ballot; or, with a per-meeting ``quota``, more than its limit
       together with the top grades the slip gave in earlier rounds (``params["before"]``);
     * same_grade: (rule optional) the same overall answer for every reporter, only when
-      the ballot covers at least three reporters and none of those answers is abstain.
+      the ballot covers at least three reporters and none of those answers is abstain;
+      not when that answer is the top grade over its quota (one fault, fixed together).
     The phone checks the same rules before it sends (static/js/ballot_rules.js).
     """
     problems: list[Problem] = []
@@ -341,12 +342,15 @@ def check_ballot(
         if used > limit:
             params = {"grade": top, "limit": limit, "used": used, "before": before}
             problems.append(Problem("top_quota", params))
+    quota_grades = {p.params["grade"] for p in problems if p.code == "top_quota"}
     if (
         scheme.same_grade_invalid
         and len(reporter_ids) >= SAME_GRADE_MIN_REPORTERS
         and not missing
         and None not in overall
         and len(set(overall)) == 1
+        # everyone on the top grade over its quota is one fault: fixing the quota fixes it
+        and overall[0] not in quota_grades
     ):
         problems.append(Problem("same_grade", {"grade": overall[0]}))
     return problems
