@@ -136,7 +136,10 @@
     return lines;
   }
 
-  function problemText(problem) { return Live.fmt(T[problem.code] || problem.code, problem.params); }
+  // a number stays with its measure word: "15 人" never breaks into "15" / "人。"
+  function problemText(problem) {
+    return Live.fmt(T[problem.code] || problem.code, problem.params).replace(/ (\d+) /g, '\u00a0$1\u00a0');
+  }
 
   function show(id) {
     var panels = ['panel-status', 'panel-sheet', 'panel-review', 'panel-done'];

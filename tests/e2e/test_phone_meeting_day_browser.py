@@ -191,7 +191,7 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     # the reason and the submit button stay in reach at the bottom
     in_view_bar = phone.locator("#check").bounding_box()
     assert in_view_bar and in_view_bar["y"] + in_view_bar["height"] <= 640
-    assert "还有 1 名述职对象未评完" in phone.inner_text("#sheet-error")
+    assert "还有\xa01\xa0名述职对象未评完" in phone.inner_text("#sheet-error")
     assert "已评 20/21" in phone.inner_text("#progress")
     no_horizontal_scroll(phone)
     shoot(phone, "phone/refused_21")
@@ -210,7 +210,9 @@ def test_a_refused_21_reporter_ballot_points_at_its_first_problem(browser, live_
     phone.click("#check")
     first_top = scene.reporter_ids[2]
     in_view(phone, f"#rep-{first_top} .fault-note")
-    rule = "“好”最多可评 6 人，现评了 7 人，请改掉 1 人。"
+    rule = (
+        "“好”最多可评\xa06\xa0人，现评了\xa07\xa0人，请改掉\xa01\xa0人。"  # numbers keep their 人
+    )
     assert phone.inner_text(f"#rep-{first_top} .fault-note") == rule
     assert phone.inner_text("#sheet-error") == rule
     in_view(phone, f"#rep-{first_top} .line.overall.fault")
@@ -497,11 +499,13 @@ def test_a_quota_broken_by_every_card_is_one_calm_problem(browser, live_server):
     phone.click("#check")
 
     # one problem, one wording, shown once in the bar and once at the first card
-    rule = "“好”最多可评 6 人，现评了 21 人，请改掉 15 人。"
+    rule = "“好”最多可评\xa06\xa0人，现评了\xa021\xa0人，请改掉\xa015\xa0人。"
     assert phone.inner_text("#sheet-error") == rule  # no "more problems": there are none
     first = scene.reporter_ids[0]
     in_view(phone, f"#rep-{first} .fault-note")
     assert phone.inner_text(f"#rep-{first} .fault-note") == rule
+    # at 360 px the sentence wraps, but never between a number and its 人
+    assert all(end not in "0123456789" for end in line_ends(phone, f"#rep-{first} .fault-note"))
     assert body_count(phone, rule) == 2
     assert body_count(phone, "无效票") == 0  # all-the-same is part of the same fault
     # the other twenty: a neutral hint on their overall line, not an error each

@@ -49,7 +49,7 @@ def test_phone_scores_projector_follows_organiser_closes(browser, live_server, o
     phone.wait_for_selector("#sheet .reporter")
     # the rules are checked before sending: nothing filled in yet
     phone.click("#check")
-    assert "还有 3 名述职对象未评完" in phone.inner_text("#sheet-error")
+    assert "还有\xa03\xa0名述职对象未评完" in phone.inner_text("#sheet-error")
     assert phone.locator("#confirm").count() == 0
     fill_sheet(phone, 3, 4)
     # the draft survives a reload
