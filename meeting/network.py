@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,12 +85,34 @@ def _from_host_name() -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+_CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+
+def _cached(kind: str, key: str, compute: Any) -> list[str]:
+    """A lookup kept for half a minute: pages ask it on every render, and the answer
+    (interfaces, the venue's DNS) changes rarely."""
+    now = time.monotonic()
+    hit = _cache.get((kind, key))
+    if hit is not None and now - hit[0] < _CACHE_SECONDS:
+        return list(hit[1])
+    value = list(compute())
+    if len(_cache) > 256:
+        _cache.clear()
+    _cache[(kind, key)] = (now, value)
+    return list(value)
+
+
 def lan_addresses() -> list[str]:
     """Every non-loopback IPv4 address of this machine, the default route's first.
 
     Read from ``ip -o -4 addr`` when the tool is there, else from the host name; a
     missing tool or a failing lookup gives fewer addresses, never an error.
     """
+    return _cached("lan", "", _lan_addresses)
+
+
+def _lan_addresses() -> list[str]:
     candidates = [lan_address(), *_from_ip_tool(), *_from_host_name()]
     found: list[str] = []
     for address in candidates:
@@ -105,14 +128,19 @@ def lan_addresses() -> list[str]:
 
 
 def public_base_url(configured: str | None, host_url: str) -> str:
-    """PUBLIC_URL when set; else the request's own address, unless that is loopback
-    (an organiser on the server itself), in which case the LAN address with the same port.
+    """PUBLIC_URL when set; else the request's own address when it is this server, else
+    (loopback: an organiser on the server itself; or a Host header naming another
+    machine, which a client can forge) the LAN address with the same port.
     """
     if configured:
         return configured.rstrip("/")
     parts = urlsplit(host_url)
-    if parts.hostname in LOOPBACK or parts.hostname is None:
+    try:
         port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    host = parts.hostname
+    if host is None or host in LOOPBACK or not points_here(host):
         return f"{parts.scheme or 'http'}://{lan_address()}{port}"
     return host_url.rstrip("/")
 
@@ -236,15 +264,21 @@ def set_public_url(
 
 
 def points_here(host: str) -> bool:
-    """Whether ``host`` (an IPv4 address or a name) is one of this machine's addresses."""
+    """Whether ``host`` (an IPv4 address or a name) is this machine: an own address, or
+    a name whose every address is one (a phone may be given any of them)."""
     own = set(lan_addresses())
     if _is_ipv4(host):
         return host in own
-    return any(address in own for address in resolve(host))
+    addresses = resolve(host)
+    return bool(addresses) and all(address in own for address in addresses)
 
 
 def resolve(host: str) -> list[str]:
     """The IPv4 addresses a name stands for here (the venue router's DNS), or none."""
+    return _cached("dns", host.lower(), lambda: _resolve(host))
+
+
+def _resolve(host: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, None, socket.AF_INET)
     except (OSError, UnicodeError):

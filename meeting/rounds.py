@@ -245,7 +245,7 @@ def open_rehearsal(
     """Open a rehearsal round (试测) on the real sheet: every reporter of the meeting.
 
     Allowed before the agenda starts (the meeting may be live already). Refused when the
-    meeting is sealed, the agenda runs, another round is open, or the meeting has no
+    meeting is sealed, the agenda runs or a real round exists, another round is open, or the meeting has no
     reporters, no valid scheme or no slips yet (phones need all three to practise).
     """
     lock(session, meeting)
@@ -253,7 +253,7 @@ def open_rehearsal(
         raise errors.Conflict(_l("The meeting has ended; slips can no longer be used."))
     _ensure_none_open(session, meeting)
     state = session.get(MeetingState, meeting.id)
-    if state is not None and state.started:
+    if (state is not None and state.started) or has_rounds(session, meeting):
         # mid-meeting every phone would switch to a practice sheet: not by accident
         raise errors.Conflict(_l("The rehearsal is for before the agenda starts."))
     ensure_ready(session, meeting)

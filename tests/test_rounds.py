@@ -237,7 +237,12 @@ def test_a_rehearsal_says_nothing_of_the_top_grades_a_slip_gave_before(db, make_
     assert limit == 1
     vote(db, slip, first, meeting, 1, overrides={(first.reporter_ids[0], "overall"): "好"})
     rounds.close_round(db, first)
-    rehearsal = rounds.open_rehearsal(db, meeting)
+    with pytest.raises(Conflict):  # no rehearsal after real rounds in the first place
+        rounds.open_rehearsal(db, meeting)
+    # and should one exist anyway (an older database), its ballots still say nothing
+    rehearsal = rounds.open_round(db, meeting, ids(meeting))
+    rehearsal.rehearsal = True
+    db.flush()
     one_top = {(rehearsal.reporter_ids[0], "overall"): "好"}
     receipt = vote(db, slip, rehearsal, meeting, 2, overrides=one_top)
     assert receipt.valid, receipt.problems
@@ -254,5 +259,12 @@ def test_no_rehearsal_once_the_agenda_runs(db, live_meeting):
 
     agenda.build_agenda(db, live_meeting)
     agenda.start(db, live_meeting, 0)
+    with pytest.raises(Conflict, match="议程开始前"):
+        rounds.open_rehearsal(db, live_meeting)
+
+
+def test_no_rehearsal_once_a_real_round_exists(db, live_meeting):
+    real = rounds.open_round(db, live_meeting, ids(live_meeting)[:1])
+    rounds.close_round(db, real)
     with pytest.raises(Conflict, match="议程开始前"):
         rounds.open_rehearsal(db, live_meeting)

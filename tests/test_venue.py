@@ -32,6 +32,7 @@ THIS_SERVER = [
     "10.0.0.2",
     "10.0.0.9",
     "10.1.1.1",
+    "192.168.5.5",
     "192.168.100.200",
 ]
 VENUE_DNS = {"sanshu.example.gov.cn": ["10.0.0.2"], "meeting.example.cn": ["10.0.0.9"]}
@@ -109,11 +110,15 @@ def test_addresses_that_are_refused_with_a_chinese_reason(app, typed):
         ("http://10.0.0.9:5000", "http://public.test", "http://x.test/", "http://10.0.0.9:5000"),
         ("", "http://public.test/", "http://x.test/", "http://public.test"),
         ("", None, "http://192.168.5.5:8000/", "http://192.168.5.5:8000"),
+        # a Host header naming another machine (a client can forge it): this server's own
+        ("", None, "http://evil.example:8000/", "http://192.0.2.77:8000"),
+        ("", None, "http://203.0.113.9/", "http://192.0.2.77"),
     ],
 )
 def test_the_meetings_address_comes_first_then_public_url_then_detection(
-    chosen, configured, host, expected
+    chosen, configured, host, expected, monkeypatch
 ):
+    monkeypatch.setattr(network, "lan_address", lambda: "192.0.2.77")
     assert network.phone_base_url(chosen, configured, host) == expected
 
 
@@ -595,3 +600,20 @@ def test_the_automatic_address_is_not_offered_twice(app, admin_client, make_meet
     shown = form.count('<span class="url-text">http://192.168.31.20:5000</span>')
     assert shown == 1, form[:2000]  # only as the automatic choice
     assert '<span class="url-text">http://10.0.0.2:5000</span>' in form  # the others stay
+
+
+def test_a_forged_host_header_never_reaches_a_slip(
+    admin_client, db, make_meeting, tmp_path, monkeypatch
+):
+    """Detected address, no PUBLIC_URL: a request naming another host prints this server."""
+    monkeypatch.setitem(admin_client.application.config, "PUBLIC_URL", None)
+    monkeypatch.setattr(network, "lan_address", lambda: "192.168.31.20")
+    meeting = make_meeting(slips=(1,))
+    forged = {"Host": "evil.example"}
+    slips = admin_client.get(f"/meetings/{meeting.id}/tokens/slips.pdf", headers=forged)
+    text = pdf_text(slips.data, tmp_path)
+    assert "evil.example" not in text and "http://192.168.31.20/j" in text
+    db.refresh(meeting)
+    assert meeting.slips_url == "http://192.168.31.20"
+    poster = admin_client.get(f"/meetings/{meeting.id}/tokens/join.pdf", headers=forged)
+    assert "evil.example" not in pdf_text(poster.data, tmp_path)

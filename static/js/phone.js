@@ -49,6 +49,51 @@
     }
   }
 
+  // This slip's stored drafts: [round id, storage key].
+  function storedRounds() {
+    var prefix = 'sanshu.' + boot.meeting + '.' + boot.token + '.';
+    var found = [];
+    var keys = [];
+    var i;
+    try { for (i = 0; i < window.localStorage.length; i++) { keys.push(window.localStorage.key(i)); } } catch (e) { keys = []; }
+    for (var key in memory) { if (memory.hasOwnProperty(key)) { keys.push(key); } }
+    for (i = 0; i < keys.length; i++) {
+      if (keys[i] && keys[i].indexOf(prefix) === 0) { found.push([keys[i].substring(prefix.length), keys[i]]); }
+    }
+    return found;
+  }
+
+  // What a ballot said stays on the phone only while it may still be needed: answers are
+  // dropped once their round is no longer open and nothing waits to be sent (receipts and
+  // top-grade counts stay, for the per-meeting quota); everything goes at sealing or when
+  // the slip is revoked. A borrowed phone keeps no record of how its slip voted.
+  function forgetAnswers(openId) {
+    var rounds = storedRounds();
+    for (var i = 0; i < rounds.length; i++) {
+      if (String(rounds[i][0]) === String(openId)) { continue; }
+      var draft = load(rounds[i][0]);
+      if (draft.pending) { continue; }
+      var has = false;
+      for (var k in draft.answers) { if (draft.answers.hasOwnProperty(k)) { has = true; break; } }
+      var receipt = draft.receipt;
+      var said = receipt && receipt.problems && receipt.problems.length;
+      if (has || said) {
+        draft.answers = {};
+        // the receipt's reasons quote the ballot; only that it arrived and its top grades stay
+        if (receipt) { draft.receipt = { round: receipt.round, revision: receipt.revision, top_used: receipt.top_used }; }
+        save(rounds[i][0], draft);
+      }
+    }
+  }
+
+  function forgetAll() {
+    var rounds = storedRounds();
+    for (var i = 0; i < rounds.length; i++) {
+      try { window.localStorage.removeItem(rounds[i][1]); } catch (e) { /* nothing stored */ }
+      delete memory[rounds[i][1]];
+    }
+  }
+
   // The draft of an open round. A draft kept for another round of the same id (a deleted
   // rehearsal whose id the database gave again) is dropped: practice answers and receipts
   // never show as a real ballot.
@@ -87,18 +132,13 @@
   // Per-meeting quota: the top grades this phone gave in earlier rounds, from its own
   // acknowledgements (the server never tells any device what a ballot said).
   function topUsedBefore(roundId) {
-    var prefix = 'sanshu.' + boot.meeting + '.' + boot.token + '.';
     var used = 0;
-    var keys = [];
-    var i;
-    try { for (i = 0; i < window.localStorage.length; i++) { keys.push(window.localStorage.key(i)); } } catch (e) { keys = []; }
-    for (var key in memory) { if (memory.hasOwnProperty(key)) { keys.push(key); } }
-    for (i = 0; i < keys.length; i++) {
-      if (keys[i] && keys[i].indexOf(prefix) === 0 && keys[i] !== prefix + roundId) {
-        var draft = load(keys[i].substring(prefix.length));
-        // a rehearsal counts nothing, its top grades neither
-        if (draft.receipt && !draft.rehearsal && typeof draft.receipt.top_used === 'number') { used += draft.receipt.top_used; }
-      }
+    var rounds = storedRounds();
+    for (var i = 0; i < rounds.length; i++) {
+      if (String(rounds[i][0]) === String(roundId)) { continue; }
+      var draft = load(rounds[i][0]);
+      // a rehearsal counts nothing, its top grades neither
+      if (draft.receipt && !draft.rehearsal && typeof draft.receipt.top_used === 'number') { used += draft.receipt.top_used; }
     }
     return used;
   }
@@ -618,6 +658,7 @@
   function render() {
     if (over || (state && state.meeting.status === 'closed')) { drawOver(); return; }
     var round = openRound();
+    if (state) { forgetAnswers(round ? round.id : null); }
     // say only what is true: answers are kept only while there is a ballot to fill in
     Live.byId('offline').innerHTML = Live.esc(round ? T.offline : T.offline_idle);
     drawNow(!round);
@@ -663,6 +704,7 @@
   // Sealed: the meeting is over; nothing runs, nothing is offered.
   function drawOver() {
     over = true;
+    forgetAll();
     drawNow(false);
     Live.byId('now').className = 'now';
     Live.byId('panel-question').hidden = true;
@@ -895,7 +937,7 @@
       }
       return false;
     },
-    revoked: function (data) { status(data.message || T.revoked, 'warn'); socket.disconnect(); },
+    revoked: function (data) { forgetAll(); status(data.message || T.revoked, 'warn'); socket.disconnect(); },
     // another device opened this slip: the holder must know at once
     otherDevice: function (data) {
       var box = Live.byId('shared');

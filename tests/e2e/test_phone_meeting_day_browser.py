@@ -576,8 +576,25 @@ def test_when_scoring_closes_the_phone_says_it_is_over_and_what_is_next(browser,
     assert phone.inner_text("body").count("已结束") == 1  # said once, in the header
     no_horizontal_scroll(phone)
     shoot(phone, "phone/scoring_over")
+    # the phone no longer holds what its slip voted: only that the ballot arrived
+    stored = stored_drafts(phone)
+    assert stored and all(
+        d["answers"] == {} and "problems" not in (d["receipt"] or {}) for d in stored
+    )
+    console.seal()
+    wait_text(phone, "#panel-status", "本次会议已结束")
+    assert stored_drafts(phone) == []  # sealing leaves nothing of the meeting on the phone
     console.close()
     phone.context.close()
+
+
+def stored_drafts(page) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The drafts this page keeps in localStorage for the meeting."""
+    return page.evaluate(
+        """() => Object.keys(window.localStorage)
+          .filter(k => k.indexOf('sanshu.') === 0)
+          .map(k => JSON.parse(window.localStorage.getItem(k)))"""
+    )
 
 
 def test_the_now_card_says_each_thing_once_and_labels_the_answer_clock(browser, live_server):
