@@ -12,11 +12,13 @@ import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import errors, guards, meetings, rounds, wire
 from .models import (
+    ANSWERED,
+    ASKING,
     CLOSING,
     CUSTOM,
     DRAFT,
@@ -26,6 +28,7 @@ from .models import (
     SCORING,
     WRITTEN,
     AgendaItem,
+    Inquiry,
     Meeting,
     MeetingState,
     Organiser,
@@ -303,6 +306,7 @@ def _enter(
     state.timer_ends_ms = now + duration if duration else None
     state.timer_remaining_ms = None
     state.phase_timer = None  # a new phase: no answer countdown is running
+    end_asking(session, meeting)
     state.speaker = {}
     state.inquiry_reporter_id = item.reporter_id if phase["key"] == "inquiry" else None
     if phase["key"] == "scoring" and rounds.get_open_round(session, meeting.id) is None:
@@ -567,6 +571,30 @@ def answer_seconds(session: Session, meeting: Meeting) -> int:
         if phase["key"] == "inquiry":
             return int(phase.get("answer_seconds") or DEFAULT_ANSWER_SECONDS)
     return DEFAULT_ANSWER_SECONDS
+
+
+def asking_tokens(session: Session, meeting: Meeting) -> list[int]:
+    """The slips whose question is being asked now (their phones show its status)."""
+    return [
+        token_id
+        for token_id in session.scalars(
+            select(Inquiry.token_id).where(
+                Inquiry.meeting_id == meeting.id, Inquiry.status == ASKING
+            )
+        )
+        if token_id is not None
+    ]
+
+
+def end_asking(session: Session, meeting: Meeting) -> None:
+    """Moving on from a question being asked: it was answered (its summary can still be
+    written on the console), so no phone shows it as "being asked" for ever."""
+    session.execute(
+        update(Inquiry)
+        .where(Inquiry.meeting_id == meeting.id, Inquiry.status == ASKING)
+        .values(status=ANSWERED)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def end_answer(session: Session, meeting: Meeting) -> None:

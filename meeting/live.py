@@ -313,25 +313,31 @@ def on_agenda_start(
 @organiser_event("agenda_next")
 def on_agenda_next(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
-) -> None:
+) -> dict[str, Any]:
     close = wire.flag(payload.get("close_round"))
+    askers = agenda.asking_tokens(db, meeting)  # their phones hear the question ended
     agenda.advance(db, meeting, _now(), close, organiser, _version(payload))
+    return {"_phones": askers}
 
 
 @organiser_event("agenda_back")
 def on_agenda_back(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
-) -> None:
+) -> dict[str, Any]:
     close = wire.flag(payload.get("close_round"))
+    askers = agenda.asking_tokens(db, meeting)  # their phones hear the question ended
     agenda.back(db, meeting, _now(), close, organiser, _version(payload))
+    return {"_phones": askers}
 
 
 @organiser_event("agenda_goto")
 def on_agenda_goto(
     db: Session, meeting: Meeting, organiser: Organiser, payload: dict[str, Any]
-) -> None:
+) -> dict[str, Any]:
     close = wire.flag(payload.get("close_round"))
+    askers = agenda.asking_tokens(db, meeting)  # their phones hear the question ended
     agenda.go_to(db, meeting, payload.get("item"), payload.get("phase"), _now(), close, organiser)
+    return {"_phones": askers}
 
 
 @organiser_event("timer")

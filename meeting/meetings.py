@@ -9,17 +9,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from . import errors, rounds, schemes
 from .guards import ensure_feedback_open, ensure_not_sealed, record
 from .models import (
+    ANSWERED,
+    ASKING,
     CLOSED,
     DRAFT,
     LIVE,
     BallotToken,
     Category,
+    Inquiry,
     Meeting,
     MeetingState,
     Organiser,
@@ -137,6 +140,13 @@ def set_status(
         # the per-meeting quota's counts are no longer needed once no ballot can come
         session.execute(delete(TopGradeUse).where(TopGradeUse.meeting_id == meeting.id))
         _stop_clock(session, meeting, int(time.time() * 1000))
+        # a question still being asked ends with the meeting (as when the agenda moves on)
+        session.execute(
+            update(Inquiry)
+            .where(Inquiry.meeting_id == meeting.id, Inquiry.status == ASKING)
+            .values(status=ANSWERED)
+            .execution_options(synchronize_session="fetch")
+        )
     record(session, meeting, organiser, "status", {"status": status})
     session.flush()
     return meeting

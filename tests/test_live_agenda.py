@@ -193,3 +193,31 @@ def test_a_double_click_records_a_comment_once(app, db, scene):
     assert db.query(Comment).count() == 1
     third = chair.emit("comment_add", dict(payload, once="another-click-key-02"), callback=True)
     assert third["ok"] and db.query(Comment).count() == 2
+
+
+def test_moving_on_ends_the_question_being_asked_on_the_askers_phone(app, db, scene, join_phone):
+    """The chair moves on without pressing 已回答: the asker's phone must not show the
+    question as being asked for the rest of the meeting."""
+    meeting, chair, asker = scene
+    to_inquiry_phase(chair)
+    phone = join_phone(asker)
+    payload = {
+        "reporter": meeting.reporters[0].id,
+        "text": "请问整改进度？",
+        "submission": "q-move-0001",
+    }
+    question = phone.emit("submit_inquiry", payload, callback=True)["question"]
+    assert chair.emit("inquiry_approve", {"id": question}, callback=True)["ok"]
+    assert chair.emit("inquiry_asking", {"id": question}, callback=True)["ok"]
+    inbox(phone)
+    assert chair.emit("agenda_next", {}, callback=True)["ok"]  # on to scoring
+    mine = inbox(phone)["me"][-1]["questions"]
+    assert [q["status"] for q in mine] == ["answered"]
+    screen_state = socketio.test_client(
+        app, auth={"role": "screen", "meeting": meeting.id, "key": meeting.screen_key}
+    )
+    assert inbox(screen_state)["state"][-1]["inquiry"]["current"] is None
+    # the summary can still be written afterwards, for the letter
+    assert chair.emit("inquiry_answered", {"id": question, "summary": "年内完成"}, callback=True)[
+        "ok"
+    ]
