@@ -232,10 +232,22 @@
     Live.byId('agenda-panel').hidden = true;
   }
 
+  // The note after a close stays until it is out of date: a new round opens, or (after a
+  // rehearsal) the agenda starts.
+  function expireCloseNote() {
+    var box = Live.byId('tally-ready');
+    if (box.hidden) { return; }
+    var afterRehearsal = box.getAttribute('data-kind') === 'rehearsal';
+    // the round just closed may still show as open until its state arrives
+    var another = state.open_round && String(state.open_round.id) !== box.getAttribute('data-round');
+    if (another || (afterRehearsal && state.now && state.now.started)) { box.hidden = true; }
+  }
+
   function draw() {
     if (!state) { return; }
     arrange();
     drawMeetingStatus();
+    expireCloseNote();
     if (sealed()) {
       drawSealed();
       drawHistory();
@@ -292,6 +304,8 @@
       act('close_round', { round: parseInt(target.getAttribute('data-round'), 10) }, function (ack) {
         closing = false;
         var box = Live.byId('tally-ready');
+        box.setAttribute('data-kind', rehearsal ? 'rehearsal' : 'tally');
+        box.setAttribute('data-round', String(ack.round));
         if (rehearsal) {
           box.innerHTML = Live.esc(T.rehearsal_closed);
         } else {

@@ -57,7 +57,11 @@
       if (boot.admin) { html.push('<button type="button" data-act="agenda_back">◀ ' + Live.esc(T.back) + '</button>'); }
       html.push('</div>');
     } else {
-      html.push('<div class="where"><span class="phase">' + Live.esc(now.phase.label) + '</span>' + Live.esc(now.item.title) +
+      // "会议开始" in the 会议开始 phase, "集中测评" in its 测评 phase: said once
+      var title = now.item.title || '';
+      var head = title.indexOf(now.phase.label) >= 0 ? '<span class="phase">' + Live.esc(title) + '</span>' :
+        '<span class="phase">' + Live.esc(now.phase.label) + '</span>' + Live.esc(title);
+      html.push('<div class="where">' + head +
         ' <small class="muted">(' + (now.item.index + 1) + '/' + now.item.count + ')</small>' +
         (now.speaker ? '<br><small>' + Live.esc(T.speaking) + ': ' + Live.esc(now.speaker.name) + ' ' + Live.esc(now.speaker.role) + '</small>' : '') +
         '</div><div class="clocks">' + (now.phase_timer ? '<div class="clock-label">' + Live.esc(T.answer_timer) + '</div>' : '') +

@@ -586,7 +586,8 @@
   function recentRoundText() {
     var recent = state.recent_round;
     if (!recent) { return null; }
-    if (recent.rehearsal) { return { text: T.rehearsal_over, tone: '' }; }
+    // said after the practice, until the meeting's agenda moves on
+    if (recent.rehearsal) { return state.now && state.now.started ? null : { text: T.rehearsal_over, tone: '' }; }
     if (recent.status === 'void') { return { text: Live.fmt(T.recent_void, recent), tone: 'warn' }; }
     var draft = load(recent.id);
     var mine = (me && me.ballots && me.ballots[recent.id]) || draft.receipt;

@@ -64,6 +64,7 @@ def start_meeting(page, server, scene) -> None:  # type: ignore[no-untyped-def]
     open_console(page, server, scene)
     page.click("[data-act=agenda_start]")
     wait_text(page, "#now-panel", "会议开始")
+    assert page.inner_text("#now-panel .where").count("会议开始") == 1  # phase = item: once
 
 
 def first_inquiry(page, server) -> None:  # type: ignore[no-untyped-def]
@@ -230,6 +231,9 @@ def test_start_rehearsal_button_opens_a_rehearsal_round(live_server, laptop):
     page.click("#close-round")
     wait_text(page, "#tally-ready", "试测")
     page.wait_for_selector("#open-rehearsal")
+    # the note says what happened until the meeting moves on, then it goes
+    page.click("[data-act=agenda_start]")
+    wait_until(page, "document.getElementById('tally-ready').hidden")
     assert open_rounds(live_server) == []
 
 

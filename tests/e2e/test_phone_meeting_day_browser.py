@@ -270,7 +270,7 @@ def test_between_rounds_the_phone_says_what_happens_in_the_room(browser, live_se
     assert button["height"] >= 44
 
     console.emit("agenda_next")
-    wait_text(idle, "#now", "正在点评：述职人001 的述职")
+    wait_text(idle, "#now", "正在点评：述职人001的述职")
     console.emit("speaker", {"name": "李清", "role": "机关党组书记"})
     wait_text(idle, "#now", "正在发言：机关党组书记 李清")
     assert in_view(idle, "#now a.report-button")["height"] >= 44
@@ -608,7 +608,7 @@ def test_the_now_card_says_each_thing_once_and_labels_the_answer_clock(browser, 
     wait_text(phone, "#now", "正在进行：述职人001 述职")
     assert phone.inner_text("#now").count("述职人001") == 1
     console.emit("agenda_next")
-    wait_text(phone, "#now", "正在点评：述职人001 的述职")
+    wait_text(phone, "#now", "正在点评：述职人001的述职")
     assert phone.inner_text("#now").count("点评") == 1
     console.emit("agenda_next")
     wait_text(phone, "#now", "正在询问：述职人001")
