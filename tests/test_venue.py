@@ -617,3 +617,16 @@ def test_a_forged_host_header_never_reaches_a_slip(
     assert meeting.slips_url == "http://192.168.31.20"
     poster = admin_client.get(f"/meetings/{meeting.id}/tokens/join.pdf", headers=forged)
     assert "evil.example" not in pdf_text(poster.data, tmp_path)
+
+
+def test_the_slips_page_of_a_sealed_meeting_says_the_slips_are_stopped(
+    admin_client, db, make_meeting
+):
+    from meeting import meetings
+
+    meeting = make_meeting(status="live")
+    meetings.set_status(db, meeting, "closed")
+    db.commit()
+    page = admin_client.get(f"/meetings/{meeting.id}/tokens").get_data(as_text=True)
+    assert "测评票已全部停用" in page and "均已停用" in page
+    assert "会议已开始" not in page and "（在用）" not in page
