@@ -1,7 +1,8 @@
 /* Drag-and-drop order for the reporter list: posts the new order, reloads on refusal. */
 (function () {
   var table = document.getElementById('reporters');
-  if (!table || !window.Sortable) { return; }
+  // no order URL: the list is read-only (a sealed meeting, a clerk)
+  if (!table || !window.Sortable || !table.getAttribute('data-order-url')) { return; }
   var body = table.querySelector('tbody');
   window.Sortable.create(body, {
     handle: '.handle',

@@ -386,3 +386,25 @@ def test_back_to_preparation_after_scoring_is_refused_in_chinese(admin_client, m
     assert "不能再返回筹备状态" in page(response)
     db.expire_all()
     assert db.get(Meeting, meeting.id).status == "live"
+
+
+def test_a_sealed_meetings_reporters_and_categories_are_read_only(admin_client, db, make_meeting):
+    """Every change would be refused after sealing, so no control offers one."""
+    from meeting import meetings
+
+    meeting = make_meeting(status="live")
+    meetings.set_status(db, meeting, "closed")
+    db.commit()
+    reporters = admin_client.get(f"/meetings/{meeting.id}/reporters").get_data(as_text=True)
+    assert "本页内容只可查看" in reporters and "述职人1" in reporters
+    for control in ("/move", "/delete", "reporter-add-form", "data-order-url", "/import"):
+        assert control not in reporters, control
+    categories = admin_client.get(f"/meetings/{meeting.id}/categories").get_data(as_text=True)
+    assert "本页内容只可查看" in categories and "<fieldset disabled>" in categories
+    for control in ("category-add-form", "/preset", "/delete"):
+        assert control not in categories, control
+    # before sealing the same pages offer them
+    draft = make_meeting(title="筹备中的会议")
+    assert "reporter-add-form" in admin_client.get(f"/meetings/{draft.id}/reporters").get_data(
+        as_text=True
+    )
