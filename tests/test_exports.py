@@ -46,3 +46,16 @@ def test_every_download_is_recorded_with_its_digest(admin_client, db, known):
     assert len(records) == 2 and records[0].sha256 == exports.digest(first.data)
     page = admin_client.get(f"/meetings/{known.id}/results").get_data(as_text=True)
     assert exports.digest(first.data) in page
+
+
+def test_an_xlsx_export_carries_no_clock_time(db, known):
+    """openpyxl stamps the save time into docProps/core.xml; the export must not, or two
+    downloads a second apart would have different digests."""
+    import io
+    import zipfile
+
+    from meeting.exports import FIXED_TIME
+
+    core = zipfile.ZipFile(io.BytesIO(exports.raw_xlsx(db, known))).read("docProps/core.xml")
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    assert core.count(stamp) == 2, core  # created and modified
